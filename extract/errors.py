@@ -1,0 +1,82 @@
+"""Every error slant raises on purpose, in one place.
+
+Callers catch the branch they can handle; anything else is a bug. The tree::
+
+    SlantError
+     ├── ConfigError          bad settings (slant.toml or SLANT_* variables)
+     │    └── SourcesError    a sources file that does not validate (names file, entry, field)
+     ├── FetchError           a URL could not be fetched; ``url`` says which
+     │    ├── Blocked         we refused it ourselves: scheme, private address, robots.txt
+     │    ├── FetchTimeout    connect/read timeout or the total deadline ran out
+     │    ├── TooLarge        the body (after decompression) passed the size cap
+     │    ├── HTTPStatusError the server answered with a status we cannot use (4xx, 5xx, 3xx loop)
+     │    └── UnsupportedContent  not HTML, XML or JSON, whatever Content-Type claims
+     ├── ParseError           a page, feed or sitemap that yields nothing usable
+     └── WarehouseError       the DuckDB warehouse cannot be used
+          └── DatabaseLocked  another process holds the database file
+
+Messages are written for the person reading the log: what failed, where, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class SlantError(Exception):
+    """Base of every error slant raises deliberately."""
+
+
+class ConfigError(SlantError):
+    """Settings that cannot be used."""
+
+
+class SourcesError(ConfigError):
+    """A sources file that does not validate."""
+
+
+class FetchError(SlantError):
+    """A URL could not be fetched."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+    @property
+    def kind(self) -> str:
+        """Short machine-friendly name of the failure, used in fetch_log and run stats."""
+        return type(self).__name__
+
+
+class Blocked(FetchError):
+    """Refused before any request: scheme, private address or robots.txt."""
+
+
+class FetchTimeout(FetchError):
+    """A connect/read timeout, or the total per-request deadline, ran out."""
+
+
+class TooLarge(FetchError):
+    """The body passed the size cap (counted after decompression)."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a status slant cannot use."""
+
+    def __init__(self, message: str, *, url: str, status_code: int) -> None:
+        super().__init__(message, url=url)
+        self.status_code = status_code
+
+
+class UnsupportedContent(FetchError):
+    """The body is not HTML, XML or JSON."""
+
+
+class ParseError(SlantError):
+    """A page, feed or sitemap that yields nothing usable."""
+
+
+class WarehouseError(SlantError):
+    """The DuckDB warehouse cannot be used."""
+
+
+class DatabaseLocked(WarehouseError):
+    """Another process holds the DuckDB file."""

@@ -1,0 +1,200 @@
+"""Fetch one URL safely: guarded, capped, conditional, with bounded retries.
+
+``fetch`` is the only function in slant that talks HTTP. It
+
+* checks every URL, and every redirect target, with the address guard;
+* follows at most ``max_redirects`` redirects itself and detects loops;
+* sends ``If-None-Match`` / ``If-Modified-Since`` when the caller knows them;
+* retries connection errors, 429 and 5xx a bounded number of times (urllib3's ``Retry``, which
+  honours ``Retry-After``, capped so a hostile server cannot park a worker for an hour);
+* streams the body and stops at the size cap, counted after gzip/deflate decoding, and at the
+  total deadline;
+* refuses bodies that are not HTML, XML or JSON, whatever the Content-Type says.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from extract.errors import FetchError, FetchTimeout, HTTPStatusError, TooLarge, UnsupportedContent
+from extract.guard import PrivatePolicy, check_url
+
+_CHUNK = 64 * 1024  # read size: small enough that the size cap overshoots by at most 64 KiB
+_REDIRECTS = {301, 302, 303, 307, 308}
+# Magic numbers of formats that are never pages, feeds or API answers.
+_BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+_TEXTUAL_TYPES = ("html", "xml", "json", "rss", "atom", "text/plain")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Everything ``fetch`` needs to know about limits; built from the settings."""
+
+    user_agent: str
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 20.0
+    total_timeout_s: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    retries: int = 2
+    max_retry_after_s: float = 30.0
+    private: PrivatePolicy = field(default_factory=PrivatePolicy)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One completed HTTP exchange (after redirects)."""
+
+    url: str
+    final_url: str
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed_ms: int
+    fetched_at: datetime
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status_code == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry whose Retry-After sleep is capped (set ``max_retry_after``)."""
+
+    max_retry_after: float = 30.0
+
+    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.max_retry_after)
+
+    def new(self, **kw):  # type: ignore[no-untyped-def]
+        retry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+
+def new_session(policy: FetchPolicy) -> requests.Session:
+    """A session with the User-Agent and the bounded retry policy mounted."""
+    retry = _CappedRetry(
+        total=policy.retries,
+        connect=policy.retries,
+        read=policy.retries,
+        status=policy.retries,
+        redirect=0,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=("GET", "HEAD"),
+        backoff_factor=0.5,
+        backoff_jitter=0.25,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.max_retry_after = policy.max_retry_after_s
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = policy.user_agent
+    session.headers["Accept"] = "text/html,application/xhtml+xml,application/xml,application/rss+xml,application/atom+xml,application/json;q=0.9,*/*;q=0.5"
+    return session
+
+
+def _read_capped(response: requests.Response, url: str, policy: FetchPolicy, deadline: float) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > policy.max_body_bytes:
+        raise TooLarge(f"{url}: Content-Length {declared} over the cap of {policy.max_body_bytes} bytes", url=url)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > policy.max_body_bytes:
+            raise TooLarge(f"{url}: body over the cap of {policy.max_body_bytes} bytes (after decoding)", url=url)
+        if time.monotonic() > deadline:
+            raise FetchTimeout(f"{url}: total deadline of {policy.total_timeout_s:.0f} s passed while reading", url=url)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def check_content(body: bytes, content_type: str, url: str) -> None:
+    """Raise ``UnsupportedContent`` unless the body looks like HTML, XML or JSON."""
+    head = body[:16].lstrip()
+    if any(head.startswith(magic) for magic in _BINARY_MAGIC):
+        raise UnsupportedContent(f"{url}: binary content (starts {head[:4]!r}) served as {content_type or 'no type'}", url=url)
+    ctype = content_type.lower()
+    if ctype and not any(t in ctype for t in _TEXTUAL_TYPES):
+        raise UnsupportedContent(f"{url}: Content-Type {content_type} is not HTML, XML or JSON", url=url)
+    if b"\x00" in body[:1024]:
+        raise UnsupportedContent(f"{url}: NUL bytes in the body; not a text document", url=url)
+
+
+def fetch(
+    session: requests.Session,
+    url: str,
+    policy: FetchPolicy,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchResult:
+    """GET ``url`` under ``policy``; 304 is a result (``not_modified``), other failures raise."""
+    started = time.monotonic()
+    deadline = started + policy.total_timeout_s
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    current = url
+    seen = {url}
+    for _hop in range(policy.max_redirects + 1):
+        check_url(current, policy.private)
+        try:
+            response = session.get(
+                current,
+                headers=headers,
+                allow_redirects=False,
+                stream=True,
+                timeout=(policy.connect_timeout_s, policy.read_timeout_s),
+            )
+        except requests.Timeout as exc:
+            raise FetchTimeout(f"{current}: timed out ({exc.__class__.__name__})", url=url) from exc
+        except requests.RequestException as exc:
+            raise FetchError(f"{current}: {exc.__class__.__name__}: {exc}", url=url) from exc
+        with response:
+            status = response.status_code
+            if status in _REDIRECTS and "location" in response.headers:
+                target = urljoin(current, response.headers["location"])
+                if target in seen:
+                    raise HTTPStatusError(f"{url}: redirect loop at {target}", url=url, status_code=status)
+                seen.add(target)
+                current = target
+                continue
+            if status == 304:
+                body = b""
+            elif 200 <= status < 300:
+                try:
+                    body = _read_capped(response, url, policy, deadline)
+                except requests.RequestException as exc:
+                    raise FetchTimeout(f"{url}: failed while reading: {exc}", url=url) from exc
+                check_content(body, response.headers.get("content-type", ""), url)
+            else:
+                raise HTTPStatusError(f"{url}: HTTP {status} {response.reason}", url=url, status_code=status)
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status_code=status,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                body=body,
+                elapsed_ms=int((time.monotonic() - started) * 1000),
+                fetched_at=datetime.now(UTC),
+            )
+    raise HTTPStatusError(f"{url}: more than {policy.max_redirects} redirects", url=url, status_code=310)

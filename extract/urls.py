@@ -1,0 +1,32 @@
+"""URL normalisation, so one post reached through several URLs is one row.
+
+courlan does the heavy lifting (scheme and host case, default ports, sorted query, tracking
+parameters such as utm_* and fbclid); we also drop the fragment, which never names another post.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+
+def canonical_url(url: str) -> str:
+    """The normalised form of ``url`` used as the post key."""
+    try:
+        normal = normalize_url(url.strip())
+    except ValueError:
+        normal = url.strip()
+    parts = urlsplit(normal)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def host_key(url: str) -> str:
+    """``host:port`` of ``url``: the unit of politeness (one request in flight per host)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def same_site(url: str, base: str) -> bool:
+    return urlsplit(url).netloc.lower() == urlsplit(base).netloc.lower()

@@ -1,0 +1,154 @@
+"""Serve the sample blogs over loopback HTTP: one ThreadingHTTPServer per blog.
+
+Each blog gets its own port because crawlers treat host:port as the unit of politeness and of
+robots.txt. Pages are rendered before the first request, so serving is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from flows.blogosphere.content import load_blogs
+from flows.blogosphere.model import RequestRecord
+from flows.blogosphere.pages import SiteRoutes
+from flows.blogosphere.responder import answer
+from flows.blogosphere.site import build_routes
+from flows.blogosphere.sphere import Blogosphere, site_of
+
+
+class _RequestLog:
+    """Appends ``RequestRecord``s to a shared list under a lock."""
+
+    def __init__(self, records: list[RequestRecord]) -> None:
+        self.records = records
+        self._lock = threading.Lock()
+
+    def append(self, record: RequestRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+
+
+class _SiteServer(ThreadingHTTPServer):
+    """One blog's server; it also tracks open connections so exit can cut keep-alive clients."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site_id: str, log: _RequestLog, latency_s: float) -> None:
+        self.site_id = site_id
+        self.log = log
+        self.latency_s = latency_s
+        self.routes: SiteRoutes | None = None
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def track(self, conn: socket.socket, is_open: bool) -> None:
+        """Remember (or forget) a client connection."""
+        with self._open_lock:
+            (self._open.add if is_open else self._open.discard)(conn)
+
+    def drop_connections(self) -> None:
+        """Shut down every client connection still open (idle keep-alives included)."""
+        with self._open_lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers GET and HEAD from the server's route table and logs every request."""
+
+    server: _SiteServer
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx/1.24.0"
+    sys_version = ""
+    timeout = 30
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._reply(head=False)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._reply(head=True)
+
+    def _reply(self, *, head: bool) -> None:
+        arrived = time.time()
+        if self.server.latency_s > 0:
+            time.sleep(self.server.latency_s)
+        routes = self.server.routes
+        assert routes is not None, "server started before its pages were rendered"
+        reply = answer(routes, self.path, self.headers)
+        self.server.log.append(
+            RequestRecord(self.server.site_id, self.command, self.path, dict(self.headers.items()), arrived, reply.status)
+        )
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if reply.body and not head:
+            self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet in tests
+        return
+
+
+@contextmanager
+def serve(
+    host: str = "127.0.0.1",
+    *,
+    day: int = 0,
+    latency_s: float = 0.0,
+    ports: Mapping[str, int] | None = None,
+) -> Iterator[Blogosphere]:
+    """Run every sample blog as it stands on ``day`` and yield where they are.
+
+    Each blog listens on its own free port unless ``ports`` (site id -> port, e.g. an earlier
+    run's ``Blogosphere.ports``) pins it, which is how a test serves day 1 at day 0's URLs.
+    ``latency_s`` delays every response, for benchmarks. All servers, and any connections
+    still open to them, are shut down when the block exits.
+    """
+    blogs = load_blogs()
+    records: list[RequestRecord] = []
+    log = _RequestLog(records)
+    servers: list[_SiteServer] = []
+    threads: list[threading.Thread] = []
+    try:
+        for blog in blogs:
+            servers.append(_SiteServer((host, (ports or {}).get(blog.id, 0)), blog.id, log, latency_s))
+        sites = []
+        for blog, server in zip(blogs, servers, strict=True):
+            base = f"http://{host}:{server.server_address[1]}/"
+            server.routes = build_routes(blog, day, base)
+            sites.append(site_of(blog, base))
+        for server in servers:
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"blogosphere-{server.site_id}", daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+        yield Blogosphere(host=host, sites=tuple(sites), request_log=records, day=day, blogs=blogs)
+    finally:
+        for server, _ in zip(servers, threads, strict=False):
+            server.shutdown()
+        for server in servers:
+            server.drop_connections()
+            server.server_close()
+        for thread in threads:
+            thread.join(timeout=5)

@@ -1,0 +1,127 @@
+"""The one typed settings object, read from ``slant.toml`` and ``SLANT_*`` environment variables.
+
+Precedence, highest first: values passed in code (the command line's flags), ``SLANT_*``
+environment variables, the TOML file, the defaults below. The file is ``--config FILE``, else
+``$SLANT_CONFIG``, else ``./slant.toml`` when present. Settings are built once, at the edge
+(command line or flow entry), and passed down; nothing deeper reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from extract.errors import ConfigError
+from extract.fetch import FetchPolicy
+from extract.guard import PrivatePolicy
+
+CONTACT_URL = "https://github.com/slant-project/slant"
+
+
+class Settings(BaseSettings):
+    """Every knob of a slant run; see ``docs/settings.md`` for the reasons behind the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="SLANT_", extra="forbid", frozen=True)
+
+    db_path: Path = Path("data/slant.duckdb")
+    user_agent: str = f"slant/0.1 (political-blog research crawler; +{CONTACT_URL})"
+    # Blogs answer in well under a second; 5 s to connect and 20 s between bytes only cut off
+    # hosts that are effectively down, and 60 s total stops slow-drip (tarpit) responses.
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(20.0, gt=0)
+    total_timeout_s: float = Field(60.0, gt=0)
+    # The largest real blog pages measured are ~3 MB; 10 MB leaves room and stops bombs early.
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    # Real sites chain at most 2-3 redirects (http->https->www->slash); more is a loop or a trap.
+    max_redirects: int = Field(5, ge=0)
+    # Two retries turn a flapping 503 into a success without hammering a struggling host.
+    retries: int = Field(2, ge=0)
+    # One request per second per host is the common courtesy rate for research crawlers.
+    host_delay_s: float = Field(1.0, ge=0)
+    # Hosts fetched in parallel; I/O-bound, so more threads than cores is right.
+    max_hosts_in_parallel: int = Field(8, ge=1)
+    # Posts per transform/load batch: large enough that per-task overhead is <1% of the work.
+    batch_size: int = Field(200, ge=1)
+    # How long a writer waits for another process to release the database before failing.
+    db_lock_wait_s: float = Field(60.0, ge=0)
+    allow_private: Annotated[bool | list[str], NoDecode] = False
+
+    @field_validator("allow_private", mode="before")
+    @classmethod
+    def _parse_allow_private(cls, value: Any) -> bool | list[str]:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lower() in ("1", "true", "yes", "any"):
+                return True
+            if text.lower() in ("", "0", "false", "no"):
+                return False
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value  # type: ignore[no-any-return]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file comes from model_config["toml_file"], set per call by load_settings.
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+    def private_policy(self) -> PrivatePolicy:
+        if self.allow_private is True:
+            return PrivatePolicy(any_host=True)
+        if self.allow_private is False:
+            return PrivatePolicy()
+        return PrivatePolicy(hosts=frozenset(h.lower() for h in self.allow_private))
+
+    def fetch_policy(self) -> FetchPolicy:
+        return FetchPolicy(
+            user_agent=self.user_agent,
+            connect_timeout_s=self.connect_timeout_s,
+            read_timeout_s=self.read_timeout_s,
+            total_timeout_s=self.total_timeout_s,
+            max_body_bytes=self.max_body_bytes,
+            max_redirects=self.max_redirects,
+            retries=self.retries,
+            private=self.private_policy(),
+        )
+
+
+def config_file(explicit: Path | None = None) -> Path | None:
+    """The TOML file in force: ``explicit``, ``$SLANT_CONFIG``, or ``./slant.toml`` if it exists."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get("SLANT_CONFIG"):
+        return Path(os.environ["SLANT_CONFIG"])
+    local = Path("slant.toml")
+    return local if local.exists() else None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings; ``overrides`` (e.g. from command-line flags) win over everything."""
+    path = config_file(config)
+    if path is not None and not path.exists():
+        raise ConfigError(f"{path}: settings file not found")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    try:
+        return _FromFile(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        where = str(path) if path else "settings"
+        lines = [f"{where}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc

@@ -1,0 +1,66 @@
+"""Loading: re-runs update rows and never duplicate; an edited post replaces its sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from transform.clean import CleanPost, Paragraph
+from transform.lexicon import load_lexicon
+from transform.process import ProcessedPost, label_post
+from warehouse.db import open_warehouse
+from warehouse.load import load_posts, mark_deleted, post_id_for
+
+LEXICON = load_lexicon()
+
+
+def _post(url: str, *texts: str) -> ProcessedPost:
+    clean = CleanPost(url, "Title", ("A. Writer",), None, None, ("tag",), "en", tuple(Paragraph(t) for t in texts))
+    return label_post("src", url, url, "sha", clean, LEXICON)
+
+
+@pytest.fixture()
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    return open_warehouse(tmp_path / "w.duckdb")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_loading_the_same_posts_twice_changes_nothing(con: duckdb.DuckDBPyConnection) -> None:
+    posts = [_post("https://a.example/1", "These fools again. Calm line."), _post("https://a.example/2", "Neutral.")]
+    first = load_posts(con, "run1", posts)
+    counts = {t: _count(con, t) for t in ("posts", "sentences", "loaded_spans", "post_scores")}
+    second = load_posts(con, "run2", posts)
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 2)
+    assert counts == {t: _count(con, t) for t in counts}
+    assert counts["posts"] == 2 and counts["sentences"] == 3 and counts["loaded_spans"] == 1
+    assert con.execute("SELECT DISTINCT first_seen_run, last_seen_run FROM posts").fetchall() == [("run1", "run2")]
+
+
+def test_edited_post_replaces_its_sentences_and_spans(con: duckdb.DuckDBPyConnection) -> None:
+    load_posts(con, "run1", [_post("https://a.example/1", "These fools again. Calm line.")])
+    counts = load_posts(con, "run2", [_post("https://a.example/1", "A calmer rewrite.")])
+    assert (counts.new, counts.updated) == (0, 1)
+    assert con.execute("SELECT text FROM sentences").fetchall() == [("A calmer rewrite.",)]
+    assert _count(con, "loaded_spans") == 0
+    assert con.execute("SELECT first_seen_run, last_seen_run FROM posts").fetchall() == [("run1", "run2")]
+
+
+def test_the_same_canonical_url_twice_in_one_batch_is_one_row(con: duckdb.DuckDBPyConnection) -> None:
+    load_posts(con, "run1", [_post("https://a.example/1", "One."), _post("https://a.example/1", "One.")])
+    assert _count(con, "posts") == 1
+
+
+def test_deleted_posts_are_marked_not_dropped(con: duckdb.DuckDBPyConnection) -> None:
+    from datetime import UTC, datetime
+
+    load_posts(con, "run1", [_post("https://a.example/1", "One.")])
+    assert mark_deleted(con, ["https://a.example/1"], datetime(2026, 12, 1, tzinfo=UTC)) == 1
+    row = con.execute("SELECT post_id, deleted_at IS NOT NULL FROM posts").fetchone()
+    assert row == (post_id_for("https://a.example/1"), True)

@@ -1,0 +1,291 @@
+"""Write a night's results into DuckDB: one transaction per batch, re-runs update, never duplicate.
+
+Rows are handed to DuckDB as Arrow tables (one ``INSERT … SELECT`` per table per batch), which is
+what keeps loading cheap. Posts are keyed by ``post_id``, derived from the canonical URL, so a
+post reached again, through any URL, updates its row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from extract.harvest import CacheHint, FetchRecord
+from extract.sources import Source
+from transform.process import ProcessedPost
+
+_TS = pa.timestamp("us", tz="UTC")
+
+
+def post_id_for(canonical_url: str) -> str:
+    """Stable id of a post: the first 16 hex digits of sha256 of its canonical URL."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime) -> None:
+    """Insert new sources and refresh the descriptive fields of known ones (``added_at`` stays)."""
+    rows = [(s.id, s.name, s.url, s.feed, s.platform, s.country, s.language, s.leaning, now) for s in sources]
+    con.executemany(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+        "name = excluded.name, url = excluded.url, feed_url = excluded.feed_url, platform = excluded.platform, "
+        "country = excluded.country, language = excluded.language, leaning = excluded.leaning",
+        rows,
+    )
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, code_version: str, started_at: datetime) -> None:
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', ?, NULL) ON CONFLICT (run_id) DO NOTHING",
+        [run_id, flow, started_at, code_version],
+    )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, stats: Mapping[str, object]) -> None:
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE run_id = ?",
+        [datetime.now(UTC), status, json.dumps(stats, default=str, sort_keys=True), run_id],
+    )
+
+
+def known_state(con: duckdb.DuckDBPyConnection, source_ids: Iterable[str]) -> dict[str, dict[str, CacheHint]]:
+    """Validators of every URL fetched before, per source, for conditional requests."""
+    ids = list(source_ids)
+    state: dict[str, dict[str, CacheHint]] = {sid: {} for sid in ids}
+    if not ids:
+        return state
+    rows = con.execute(
+        "SELECT source_id, url, etag, last_modified FROM url_state WHERE source_id IN (SELECT unnest(?))", [ids]
+    ).fetchall()
+    for source_id, url, etag, last_modified in rows:
+        state[source_id][url] = CacheHint(etag, last_modified)
+    return state
+
+
+def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, records: Sequence[FetchRecord]) -> None:
+    """Append ``records`` to ``fetch_log``."""
+    if not records:
+        return
+    table = pa.table(
+        {
+            "run_id": pa.array([run_id] * len(records), pa.string()),
+            "url": [r.url for r in records],
+            "final_url": pa.array([r.final_url for r in records], pa.string()),
+            "status_code": pa.array([r.status_code for r in records], pa.int32()),
+            "bytes": pa.array([r.bytes for r in records], pa.int64()),
+            "elapsed_ms": pa.array([r.elapsed_ms for r in records], pa.int32()),
+            "fetched_at": pa.array([r.fetched_at for r in records], _TS),
+            "not_modified": [r.not_modified for r in records],
+            "error": pa.array([r.error for r in records], pa.string()),
+            "source_id": [r.source_id for r in records],
+            "role": [r.role for r in records],
+            "error_kind": pa.array([r.error_kind for r in records], pa.string()),
+        }
+    )
+    con.register("_fetch_batch", table)
+    try:
+        con.execute(
+            "INSERT INTO fetch_log (run_id, url, final_url, status_code, bytes, elapsed_ms, fetched_at, "
+            "not_modified, error, source_id, role, error_kind) SELECT * FROM _fetch_batch"
+        )
+    finally:
+        con.unregister("_fetch_batch")
+
+
+def save_url_state(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord], roles: frozenset[str]) -> None:
+    """Remember validators of successful fetches whose role is in ``roles``."""
+    rows = [
+        (r.url, r.source_id, r.role, r.etag, r.last_modified, None, r.fetched_at)
+        for r in records
+        if r.role in roles and r.error is None and not r.not_modified
+    ]
+    if rows:
+        con.executemany(
+            "INSERT INTO url_state VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "etag = excluded.etag, last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
+            rows,
+        )
+
+
+def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
+    return pa.table(
+        {
+            "post_id": [post_id_for(p.post.canonical_url) for p in posts],
+            "source_id": [p.source_id for p in posts],
+            "url": [p.url for p in posts],
+            "canonical_url": [p.post.canonical_url for p in posts],
+            "title": pa.array([p.post.title for p in posts], pa.string()),
+            "author": pa.array([p.post.authors[0] if p.post.authors else None for p in posts], pa.string()),
+            "published_at": pa.array([p.post.published_at for p in posts], _TS),
+            "updated_at": pa.array([p.post.updated_at for p in posts], _TS),
+            "tags": pa.array([list(p.post.tags) for p in posts], pa.list_(pa.string())),
+            "language": pa.array([p.post.language for p in posts], pa.string()),
+            "text": [p.text for p in posts],
+            "text_sha256": [p.text_sha256 for p in posts],
+            "word_count": pa.array([p.word_count for p in posts], pa.int32()),
+            "run_id": [run_id] * len(posts),
+            "authors": pa.array([list(p.post.authors) for p in posts], pa.list_(pa.string())),
+            "text_source": [p.post.text_source for p in posts],
+            "extractor": [p.post.extractor for p in posts],
+        }
+    )
+
+
+def _sentences_table(posts: Sequence[ProcessedPost]) -> pa.Table:
+    rows = [(post_id_for(p.post.canonical_url), s) for p in posts for s in p.sentences]
+    return pa.table(
+        {
+            "post_id": [pid for pid, _ in rows],
+            "sentence_no": pa.array([s.sentence_no for _, s in rows], pa.int32()),
+            "paragraph_no": pa.array([s.paragraph_no for _, s in rows], pa.int32()),
+            "start_char": pa.array([s.start for _, s in rows], pa.int32()),
+            "end_char": pa.array([s.end for _, s in rows], pa.int32()),
+            "text": pa.array([s.text for _, s in rows], pa.string()),
+            "is_quote": pa.array([s.is_quote for _, s in rows], pa.bool_()),
+        }
+    )
+
+
+def _spans_table(posts: Sequence[ProcessedPost]) -> pa.Table:
+    rows = [(post_id_for(p.post.canonical_url), p.model_version, s) for p in posts for s in p.spans]
+    return pa.table(
+        {
+            "post_id": pa.array([pid for pid, _, _ in rows], pa.string()),
+            "sentence_no": pa.array([s.sentence_no for _, _, s in rows], pa.int32()),
+            "start_char": pa.array([s.start for _, _, s in rows], pa.int32()),
+            "end_char": pa.array([s.end for _, _, s in rows], pa.int32()),
+            "text": pa.array([s.text for _, _, s in rows], pa.string()),
+            "category": pa.array([s.category for _, _, s in rows], pa.string()),
+            "score": pa.array([s.score for _, _, s in rows], pa.float64()),
+            "model_version": pa.array([mv for _, mv, _ in rows], pa.string()),
+            "is_quote": pa.array([s.is_quote for _, _, s in rows], pa.bool_()),
+        }
+    )
+
+
+def _scores_table(posts: Sequence[ProcessedPost], now: datetime) -> pa.Table:
+    return pa.table(
+        {
+            "post_id": [post_id_for(p.post.canonical_url) for p in posts],
+            "model_version": [p.model_version for p in posts],
+            "loaded_score": pa.array([p.loaded_score for p in posts], pa.float64()),
+            "loaded_sentence_share": pa.array([p.loaded_sentence_share for p in posts], pa.float64()),
+            "n_sentences": pa.array([len(p.sentences) for p in posts], pa.int32()),
+            "n_spans": pa.array([len(p.spans) for p in posts], pa.int32()),
+            "scored_at": pa.array([now] * len(posts), _TS),
+        }
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: str, data: pa.Table) -> None:
+    if data.num_rows == 0:
+        return
+    con.register("_batch", data)
+    try:
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def load_posts(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    posts: Sequence[ProcessedPost],
+    records: Sequence[FetchRecord] = (),
+) -> LoadCounts:
+    """Upsert one batch of posts with their sentences, spans and scores, in one transaction.
+
+    A post whose text is unchanged keeps its rows and only has ``last_seen_run`` moved on.
+    ``records`` are the batch's fetches, whose validators are stored in the same transaction,
+    so a crash can never leave a 304-able URL without its post.
+    """
+    by_id: dict[str, ProcessedPost] = {}
+    for post in posts:
+        by_id[post_id_for(post.post.canonical_url)] = post  # one row per canonical URL
+    ids = list(by_id)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        stored = dict(
+            con.execute("SELECT post_id, text_sha256 FROM posts WHERE post_id IN (SELECT unnest(?))", [ids]).fetchall()
+        ) if ids else {}
+        changed = [p for pid, p in by_id.items() if stored.get(pid) != p.text_sha256]
+        same = [pid for pid, p in by_id.items() if stored.get(pid) == p.text_sha256]
+        if same:
+            con.execute(
+                "UPDATE posts SET last_seen_run = ?, deleted_at = NULL WHERE post_id IN (SELECT unnest(?))", [run_id, same]
+            )
+        if changed:
+            changed_ids = [post_id_for(p.post.canonical_url) for p in changed]
+            con.register("_posts", _posts_table(changed, run_id))
+            try:
+                con.execute(
+                    "INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, "
+                    "tags, language, text, text_sha256, word_count, first_seen_run, last_seen_run, deleted_at, authors, "
+                    "text_source, extractor) SELECT post_id, source_id, url, canonical_url, title, author, published_at, "
+                    "updated_at, tags, language, text, text_sha256, word_count, run_id, run_id, NULL, authors, text_source, "
+                    "extractor FROM _posts ON CONFLICT (post_id) DO UPDATE SET url = excluded.url, title = excluded.title, "
+                    "author = excluded.author, published_at = excluded.published_at, updated_at = excluded.updated_at, "
+                    "tags = excluded.tags, language = excluded.language, text = excluded.text, "
+                    "text_sha256 = excluded.text_sha256, word_count = excluded.word_count, "
+                    "last_seen_run = excluded.last_seen_run, deleted_at = NULL, authors = excluded.authors, "
+                    "text_source = excluded.text_source, extractor = excluded.extractor"
+                )
+            finally:
+                con.unregister("_posts")
+            versions = sorted({p.model_version for p in changed})
+            for table in ("sentences", "loaded_spans", "post_scores"):
+                where = "post_id IN (SELECT unnest(?))"
+                params: list[object] = [changed_ids]
+                if table != "sentences":
+                    where += " AND model_version IN (SELECT unnest(?))"
+                    params.append(versions)
+                con.execute(f"DELETE FROM {table} WHERE {where}", params)
+            _insert(con, "sentences", "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote",
+                    _sentences_table(changed))
+            _insert(con, "loaded_spans",
+                    "post_id, sentence_no, start_char, end_char, text, category, score, model_version, is_quote",
+                    _spans_table(changed))
+            _insert(con, "post_scores",
+                    "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
+                    _scores_table(changed, datetime.now(UTC)))
+        save_url_state(con, records, frozenset({"post"}))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    new = sum(1 for p in changed if post_id_for(p.post.canonical_url) not in stored)
+    return LoadCounts(new=new, updated=len(changed) - new, unchanged=len(same))
+
+
+def mark_seen(con: duckdb.DuckDBPyConnection, run_id: str, urls: Sequence[str]) -> int:
+    """Move ``last_seen_run`` on for posts that answered 304 tonight; how many rows matched."""
+    if not urls:
+        return 0
+    row = con.execute(
+        "UPDATE posts SET last_seen_run = ? WHERE url IN (SELECT unnest(?)) RETURNING post_id", [run_id, list(urls)]
+    ).fetchall()
+    return len(row)
+
+
+def mark_deleted(con: duckdb.DuckDBPyConnection, urls: Sequence[str], when: datetime) -> int:
+    """Set ``deleted_at`` on stored posts whose URL now answers 404/410 (rows are kept)."""
+    if not urls:
+        return 0
+    rows = con.execute(
+        "UPDATE posts SET deleted_at = ? WHERE deleted_at IS NULL AND (url IN (SELECT unnest(?)) "
+        "OR canonical_url IN (SELECT unnest(?))) RETURNING post_id",
+        [when, list(urls), list(urls)],
+    ).fetchall()
+    return len(rows)
