@@ -33,16 +33,16 @@ def declared_charset(body: bytes, content_type: str = "") -> str | None:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
-    for match in (
-        _HEADER_CHARSET.search(content_type),
-        _META_CHARSET.search(body[:_SNIFF_BYTES]),
-        _XML_ENCODING.search(body[:_SNIFF_BYTES]),
-    ):
-        if match:
-            raw = match.group(1)
-            name = _normalise(raw.decode("ascii", "ignore") if isinstance(raw, bytes) else raw)
-            if name:
-                return name
+    header = _HEADER_CHARSET.search(content_type)
+    labels = [str(header.group(1))] if header else []
+    for pattern in (_META_CHARSET, _XML_ENCODING):
+        found = pattern.search(body[:_SNIFF_BYTES])
+        if found:
+            labels.append(found.group(1).decode("ascii", "ignore"))
+    for label in labels:
+        codec = _normalise(label)
+        if codec:
+            return codec
     return None
 
 

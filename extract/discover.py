@@ -41,7 +41,7 @@ def find_feed_links(html: str, base_url: str) -> list[str]:
     soup = BeautifulSoup(html, "html.parser")
     links: list[str] = []
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
+        rel: list[str] | str = link.get("rel") or []
         rels = rel if isinstance(rel, list) else str(rel).split()
         kind = str(link.get("type", "")).lower()
         if "alternate" in [r.lower() for r in rels] and kind in _FEED_TYPES:
@@ -74,8 +74,8 @@ def parse_feed(body: bytes, url: str) -> list[FeedEntry]:
                 url=urljoin(url, link),
                 title=item.get("title"),
                 author=item.get("author"),
-                published=_when(item.get("published_parsed")),
-                updated=_when(item.get("updated_parsed")),
+                published=_when(dict.get(item, "published_parsed")),
+                updated=_when(dict.get(item, "updated_parsed")),  # plain dict.get: no fallback to published
                 tags=tuple(t.get("term") for t in item.get("tags", []) if t.get("term")),
                 content_html=content[0].get("value") if content else None,
             )

@@ -105,7 +105,9 @@ def new_session(policy: FetchPolicy) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = policy.user_agent
-    session.headers["Accept"] = "text/html,application/xhtml+xml,application/xml,application/rss+xml,application/atom+xml,application/json;q=0.9,*/*;q=0.5"
+    session.headers["Accept"] = (
+        "text/html,application/xhtml+xml,application/xml,application/rss+xml,application/atom+xml,application/json;q=0.9,*/*;q=0.5"
+    )
     return session
 
 
@@ -129,7 +131,9 @@ def check_content(body: bytes, content_type: str, url: str) -> None:
     """Raise ``UnsupportedContent`` unless the body looks like HTML, XML or JSON."""
     head = body[:16].lstrip()
     if any(head.startswith(magic) for magic in _BINARY_MAGIC):
-        raise UnsupportedContent(f"{url}: binary content (starts {head[:4]!r}) served as {content_type or 'no type'}", url=url)
+        raise UnsupportedContent(
+            f"{url}: binary content (starts {head[:4]!r}) served as {content_type or 'no type'}", url=url
+        )
     ctype = content_type.lower()
     if ctype and not any(t in ctype for t in _TEXTUAL_TYPES):
         raise UnsupportedContent(f"{url}: Content-Type {content_type} is not HTML, XML or JSON", url=url)

@@ -33,12 +33,7 @@ def _is_public(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
     )
 
 
@@ -69,6 +64,6 @@ def check_url(url: str, policy: PrivatePolicy) -> None:
         if not _is_public(address):
             raise Blocked(
                 f"refused {url}: {host} resolves to non-public address {address}; "
-                f"allow it with allow_private = [\"{host}\"] or SLANT_ALLOW_PRIVATE={host}",
+                f'allow it with allow_private = ["{host}"] or SLANT_ALLOW_PRIVATE={host}',
                 url=url,
             )

@@ -80,6 +80,27 @@ class Harvest:
     errors: list[str] = field(default_factory=list)
 
 
+def _failure(source_id: str, url: str, role: str, exc: FetchError, started: datetime) -> FetchRecord:
+    status = exc.status_code if isinstance(exc, HTTPStatusError) else None
+    return FetchRecord(source_id, url, None, status, 0, 0, started, False, str(exc), exc.kind, role=role)
+
+
+def _record(source_id: str, url: str, result: FetchResult, role: str) -> FetchRecord:
+    return FetchRecord(
+        source_id,
+        url,
+        result.final_url,
+        result.status_code,
+        len(result.body),
+        result.elapsed_ms,
+        result.fetched_at,
+        result.not_modified,
+        etag=result.headers.get("etag"),
+        last_modified=result.headers.get("last-modified"),
+        role=role,
+    )
+
+
 class HostClient:
     """Fetches for one host: throttled, robots-aware, recording every request."""
 
@@ -96,14 +117,28 @@ class HostClient:
             time.sleep(pause)
         self._last_request = time.monotonic()
 
-    def robots(self, url: str) -> RobotsRules:
+    def robots(self, harvest: Harvest, url: str) -> RobotsRules:
+        """The host's robots.txt rules, fetched (and recorded) once per night."""
         key = host_key(url)
         if key not in self._robots:
-            self._robots[key] = load_robots(url, lambda u: self._get(u))
+            self._robots[key] = load_robots(url, lambda u: self._recorded(harvest, u, "robots"))
         return self._robots[key]
 
-    def interval(self, url: str) -> float:
-        delay = self.robots(url).crawl_delay(self.policy.user_agent)
+    def _recorded(
+        self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None, interval: float | None = None
+    ) -> FetchResult:
+        """``_get`` that records the request, success or failure, and re-raises failures."""
+        started = datetime.now(UTC)
+        try:
+            result = self._get(url, hint, interval)
+        except FetchError as exc:
+            harvest.records.append(_failure(harvest.source_id, url, role, exc, started))
+            raise
+        harvest.records.append(_record(harvest.source_id, url, result, role))
+        return result
+
+    def interval(self, harvest: Harvest, url: str) -> float:
+        delay = self.robots(harvest, url).crawl_delay(self.policy.user_agent)
         return max(self.min_interval_s, delay or 0.0)
 
     def _get(self, url: str, hint: CacheHint | None = None, interval: float | None = None) -> FetchResult:
@@ -112,31 +147,21 @@ class HostClient:
         return fetch(self.session, url, self.policy, etag=hint.etag, last_modified=hint.last_modified)
 
     def get(self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None) -> FetchResult | None:
-        """Fetch ``url`` and record it; ``None`` when it failed (the failure is recorded)."""
-        started = datetime.now(UTC)
+        """Fetch ``url`` if robots.txt allows, recording it; ``None`` when it failed (and why is recorded)."""
         try:
-            rules = self.robots(url)
+            rules = self.robots(harvest, url)
             if not rules.can_fetch(url, self.policy.user_agent):
-                raise Blocked(f"{url}: disallowed by robots.txt ({rules.reason})", url=url)
-            result = self._get(url, hint, self.interval(url))
+                refused = Blocked(f"{url}: disallowed by robots.txt ({rules.reason})", url=url)
+                harvest.records.append(_failure(harvest.source_id, url, role, refused, datetime.now(UTC)))
+                raise refused
+            return self._recorded(harvest, url, role, hint, self.interval(harvest, url))
         except FetchError as exc:
-            status = exc.status_code if isinstance(exc, HTTPStatusError) else None
-            harvest.records.append(
-                FetchRecord(harvest.source_id, url, None, status, 0, 0, started, False, str(exc), exc.kind, role=role)
-            )
-            if status in (404, 410) and role == "post":
+            gone = isinstance(exc, HTTPStatusError) and exc.status_code in (404, 410)
+            if gone and role == "post":
                 harvest.gone.append(url)
             else:
                 harvest.errors.append(str(exc))
             return None
-        harvest.records.append(
-            FetchRecord(
-                harvest.source_id, url, result.final_url, result.status_code, len(result.body),
-                result.elapsed_ms, result.fetched_at, result.not_modified,
-                etag=result.headers.get("etag"), last_modified=result.headers.get("last-modified"), role=role,
-            )
-        )
-        return result
 
 
 def _feed_url(client: HostClient, harvest: Harvest, source: Source) -> str | None:
@@ -154,7 +179,9 @@ def _feed_url(client: HostClient, harvest: Harvest, source: Source) -> str | Non
     return links[0] if links else None
 
 
-def _index_entries(client: HostClient, harvest: Harvest, source: Source, known: Mapping[str, CacheHint]) -> list[FeedEntry]:
+def _index_entries(
+    client: HostClient, harvest: Harvest, source: Source, known: Mapping[str, CacheHint]
+) -> list[FeedEntry]:
     """Post candidates from the feed and the sitemaps, feed entries winning on overlap."""
     entries: dict[str, FeedEntry] = {}
     feed_url = _feed_url(client, harvest, source)
@@ -166,7 +193,7 @@ def _index_entries(client: HostClient, harvest: Harvest, source: Source, known: 
                     entries.setdefault(canonical_url(entry.url), entry)
             except ParseError as exc:
                 harvest.errors.append(str(exc))
-    sitemaps = client.robots(source.url).sitemaps()
+    sitemaps = client.robots(harvest, source.url).sitemaps()
     if not sitemaps and not source.feed:
         sitemaps = [urljoin(source.url, "/sitemap.xml")]
     queue = list(dict.fromkeys(sitemaps))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from extract.errors import FetchError, HTTPStatusError
+from extract.errors import Blocked, FetchError, HTTPStatusError
 from extract.fetch import FetchResult
 
 
@@ -45,13 +45,18 @@ def robots_url(url: str) -> str:
 
 
 def load_robots(url: str, get: Callable[[str], FetchResult]) -> RobotsRules:
-    """Fetch and parse the robots.txt of ``url``'s host with ``get``."""
+    """Fetch and parse the robots.txt of ``url``'s host with ``get``.
+
+    Raises ``Blocked`` when the host may not be fetched at all.
+    """
     try:
         result = get(robots_url(url))
     except HTTPStatusError as exc:
         if 400 <= exc.status_code < 500:
             return RobotsRules(None, allow_all=True, reason=f"no robots.txt (HTTP {exc.status_code})")
         return RobotsRules(None, allow_all=False, reason=f"robots.txt unavailable (HTTP {exc.status_code})")
+    except Blocked:
+        raise  # the host itself is refused; robots.txt has no say
     except FetchError as exc:
         return RobotsRules(None, allow_all=False, reason=f"robots.txt unavailable ({exc.kind})")
     text = result.body.decode("utf-8", errors="replace")

@@ -19,8 +19,8 @@ from rich.table import Table
 from extract.errors import SlantError
 from flows import __version__
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _path(value: str) -> Path:
@@ -41,34 +41,52 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slant {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("nightly", help="run the nightly flow once, without a Prefect server",
-                       description="Crawl every source in FILE, extract and label new or changed posts, load DuckDB.")
+    p = sub.add_parser(
+        "nightly",
+        help="run the nightly flow once, without a Prefect server",
+        description="Crawl every source in FILE, extract and label new or changed posts, load DuckDB.",
+    )
     p.add_argument("--sources", type=_path, required=True, metavar="FILE", help="sources YAML file")
     _add_common(p)
 
-    p = sub.add_parser("demo", help="serve the sample blogosphere on 127.0.0.1 and run the nightly flow on it",
-                       description="The offline demo: starts the project's sample blogs on loopback, runs nightly, "
-                       "prints a summary and example queries.")
+    p = sub.add_parser(
+        "demo",
+        help="serve the sample blogosphere on 127.0.0.1 and run the nightly flow on it",
+        description="The offline demo: starts the project's sample blogs on loopback, runs nightly, "
+        "prints a summary and example queries.",
+    )
     p.add_argument("--db", type=_path, default=_path("data/demo.duckdb"), help="warehouse (default data/demo.duckdb)")
 
-    p = sub.add_parser("sql", help="run a SQL query against the warehouse (read-only)",
-                       description="Run QUERY against the warehouse and print the result.")
-    p.add_argument("query", help="SQL text, e.g. \"select count(*) from posts\"")
+    p = sub.add_parser(
+        "sql",
+        help="run a SQL query against the warehouse (read-only)",
+        description="Run QUERY against the warehouse and print the result.",
+    )
+    p.add_argument("query", help='SQL text, e.g. "select count(*) from posts"')
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default table)")
     p.add_argument("--write", action="store_true", help="open read-write (default read-only)")
     _add_common(p)
 
-    p = sub.add_parser("migrate", help="create or upgrade the warehouse schema",
-                       description="Apply pending schema migrations to the warehouse, keeping its rows.")
+    p = sub.add_parser(
+        "migrate",
+        help="create or upgrade the warehouse schema",
+        description="Apply pending schema migrations to the warehouse, keeping its rows.",
+    )
     _add_common(p)
 
-    p = sub.add_parser("check-sources", help="validate a sources file",
-                       description="Validate FILE and list its sources; exits 2 with every problem if invalid.")
+    p = sub.add_parser(
+        "check-sources",
+        help="validate a sources file",
+        description="Validate FILE and list its sources; exits 2 with every problem if invalid.",
+    )
     p.add_argument("file", type=_path)
 
-    p = sub.add_parser("serve-sample", help="serve the sample blogosphere until interrupted",
-                       description="Serve the sample blogs on 127.0.0.1 and write their sources file, e.g. for a "
-                       "deployment run against a local Prefect server.")
+    p = sub.add_parser(
+        "serve-sample",
+        help="serve the sample blogosphere until interrupted",
+        description="Serve the sample blogs on 127.0.0.1 and write their sources file, e.g. for a "
+        "deployment run against a local Prefect server.",
+    )
     p.add_argument("--sources-out", type=_path, required=True, metavar="FILE", help="where to write the sources file")
     p.add_argument("--day", type=int, default=0, help="which night of the sample's history to serve (0 or 1)")
     return parser
@@ -145,8 +163,8 @@ def run_flow(settings_overrides: dict[str, Any], config: Path | None, sources_fi
     from flows.settings import load_settings
 
     settings = load_settings(config, **settings_overrides)
-    runner = ThreadPoolTaskRunner(max_workers=settings.max_hosts_in_parallel)
-    flow_run = nightly.with_options(task_runner=runner)
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.max_hosts_in_parallel)
+    flow_run = nightly.with_options(task_runner=runner)  # type: ignore[arg-type]
     extra = {k: v for k, v in settings_overrides.items() if k != "db_path" and v is not None}
     return flow_run(  # type: ignore[no-any-return]
         str(sources_file), str(settings.db_path), str(config) if config else None, extra or None

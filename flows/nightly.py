@@ -25,12 +25,12 @@ configure()
 from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
+from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.fetch import FetchPolicy  # noqa: E402
-from extract.harvest import CacheHint, Harvest, Page, harvest_host  # noqa: E402
+from extract.harvest import CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
@@ -41,6 +41,7 @@ from warehouse.db import open_warehouse  # noqa: E402
 from warehouse.load import (  # noqa: E402
     finish_run,
     known_state,
+    live_posts,
     load_posts,
     log_fetches,
     mark_deleted,
@@ -145,7 +146,7 @@ def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
     counts["unchanged"] += len(harvest.unchanged)
 
 
-@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=8), log_prints=True)  # type: ignore[arg-type]
 def nightly(
     sources_file: str,
     db_path: str | None = None,
@@ -184,9 +185,9 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
             harvest_task.submit(host, group, {s.id: known[s.id] for s in group}, policy, settings.host_delay_s)
             for host, group in _by_host(sources).items()
         ]
-        index_records = []
-        transforms = []
-        records_by_url: dict[str, list[Any]] = {}
+        index_records: list[FetchRecord] = []
+        transforms: list[PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]] = []
+        records_by_url: dict[str, list[FetchRecord]] = {}
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
@@ -194,12 +195,12 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
                 index_records.extend(r for r in harvest.records if r.role in ("feed", "sitemap"))
                 for record in harvest.records:
                     records_by_url.setdefault(record.url, []).append(record)
-                stats.posts_unchanged += mark_seen(con, run_id, harvest.unchanged)
+                mark_seen(con, run_id, harvest.unchanged)
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
                 for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
                     transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, lexicon_version))
-        for future in as_completed(transforms):
-            posts, failures = future.result()
+        for done in as_completed(transforms):
+            posts, failures = done.result()
             stats.extraction_failures += len(failures)
             for failure in failures:
                 stats.per_source[failure.source_id]["extraction_failures"] += 1
@@ -208,11 +209,12 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
             counts = load_posts(con, run_id, posts, records)
             stats.posts_new += counts.new
             stats.posts_updated += counts.updated
-            stats.posts_unchanged += counts.unchanged
             for post in posts:
                 stats.per_source[post.source_id]["posts"] += 1
         # Feed and sitemap validators last: only once every post they listed is stored.
         save_url_state(con, index_records, frozenset({"feed", "sitemap"}))
+        live = live_posts(con, [s.id for s in sources])
+        stats.posts_unchanged = live - stats.posts_new - stats.posts_updated
         status = "completed"
     finally:
         stats.seconds = time.monotonic() - started
@@ -235,7 +237,8 @@ def _artifacts(summary: dict[str, Any]) -> None:
         markdown=(
             f"# Nightly run {summary['run_id']}\n\n"
             f"- status: **{summary['status']}**, {summary['seconds']} s\n"
-            f"- sources: {summary['sources']}, requests: {summary['requests']} ({summary['not_modified']} not modified)\n"
+            f"- sources: {summary['sources']}, requests: {summary['requests']} "
+            f"({summary['not_modified']} not modified)\n"
             f"- posts: {posts['new']} new, {posts['updated']} updated, {posts['unchanged']} unchanged, "
             f"{posts['deleted']} deleted, {posts['extraction_failures']} extraction failures\n"
             f"- errors by kind: {summary['errors_by_kind'] or 'none'}\n"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.settings import Document
 
 from extract.discover import FeedEntry
 from extract.errors import ParseError
@@ -101,18 +102,22 @@ def _page_dates(tree: lxml_html.HtmlElement) -> tuple[datetime | None, datetime 
                     return when
         return None
 
-    published = first([
-        '//meta[@property="article:published_time"]/@content',
-        '//meta[@itemprop="datePublished"]/@content',
-        '//time[contains(@class,"published")]/@datetime',
-        '//article//time/@datetime',
-        '//time/@datetime',
-    ])
-    updated = first([
-        '//meta[@property="article:modified_time"]/@content',
-        '//meta[@itemprop="dateModified"]/@content',
-        '//time[contains(@class,"updated")]/@datetime',
-    ])
+    published = first(
+        [
+            '//meta[@property="article:published_time"]/@content',
+            '//meta[@itemprop="datePublished"]/@content',
+            '//time[contains(@class,"published")]/@datetime',
+            "//article//time/@datetime",
+            "//time/@datetime",
+        ]
+    )
+    updated = first(
+        [
+            '//meta[@property="article:modified_time"]/@content',
+            '//meta[@itemprop="dateModified"]/@content',
+            '//time[contains(@class,"updated")]/@datetime',
+        ]
+    )
     return published, updated
 
 
@@ -139,7 +144,7 @@ def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | 
         tree = lxml_html.fromstring(html)
     except (ValueError, etree.ParserError, etree.XMLSyntaxError) as exc:
         raise ParseError(f"{url}: page could not be parsed: {exc}") from exc
-    if doc is None or doc.body is None:
+    if not isinstance(doc, Document) or doc.body is None:
         raise ParseError(f"{url}: no main text found")
     paragraphs = _paragraphs(doc.body)
     if sum(len(p.text) for p in paragraphs) < _MIN_TEXT_CHARS:

@@ -93,7 +93,15 @@ def find_spans(text: str, sentences: list[Sentence], lexicon: Lexicon) -> list[S
         for match in lexicon.pattern.finditer(text, sentence.start, sentence.end):
             category, weight = lexicon.lookup(match.group(0))
             spans.append(
-                Span(sentence.sentence_no, match.start(), match.end(), match.group(0), category, weight, sentence.is_quote)
+                Span(
+                    sentence.sentence_no,
+                    match.start(),
+                    match.end(),
+                    match.group(0),
+                    category,
+                    weight,
+                    sentence.is_quote,
+                )
             )
     return spans
 

@@ -55,7 +55,9 @@ class Failure:
     reason: str
 
 
-def label_post(source_id: str, url: str, final_url: str, body_sha256: str, post: CleanPost, lexicon: Lexicon) -> ProcessedPost:
+def label_post(
+    source_id: str, url: str, final_url: str, body_sha256: str, post: CleanPost, lexicon: Lexicon
+) -> ProcessedPost:
     """Segment and score an already cleaned post."""
     text = post.text
     sentences = segment(post.paragraphs)

@@ -41,8 +41,6 @@ def segment(paragraphs: Sequence[Paragraph]) -> list[Sentence]:
                 continue
             lead = len(piece) - len(piece.lstrip())
             s = offset + start + lead
-            sentences.append(
-                Sentence(len(sentences), paragraph_no, s, s + len(stripped), stripped, paragraph.is_quote)
-            )
+            sentences.append(Sentence(len(sentences), paragraph_no, s, s + len(stripped), stripped, paragraph.is_quote))
         offset += len(paragraph.text) + len(PARAGRAPH_SEPARATOR)
     return sentences

@@ -22,6 +22,21 @@ from transform.process import ProcessedPost
 
 _TS = pa.timestamp("us", tz="UTC")
 
+# first_seen_run is written once, on insert; everything else follows the latest fetch.
+_UPSERT_POSTS = """
+INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags,
+                   language, text, text_sha256, word_count, first_seen_run, last_seen_run, deleted_at, authors,
+                   text_source, extractor)
+SELECT post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags, language, text,
+       text_sha256, word_count, run_id, run_id, NULL, authors, text_source, extractor
+FROM _posts
+ON CONFLICT (post_id) DO UPDATE SET
+    url = excluded.url, title = excluded.title, author = excluded.author, published_at = excluded.published_at,
+    updated_at = excluded.updated_at, tags = excluded.tags, language = excluded.language, text = excluded.text,
+    text_sha256 = excluded.text_sha256, word_count = excluded.word_count, last_seen_run = excluded.last_seen_run,
+    deleted_at = NULL, authors = excluded.authors, text_source = excluded.text_source, extractor = excluded.extractor
+"""
+
 
 def post_id_for(canonical_url: str) -> str:
     """Stable id of a post: the first 16 hex digits of sha256 of its canonical URL."""
@@ -217,31 +232,27 @@ def load_posts(
     ids = list(by_id)
     con.execute("BEGIN TRANSACTION")
     try:
-        stored = dict(
-            con.execute("SELECT post_id, text_sha256 FROM posts WHERE post_id IN (SELECT unnest(?))", [ids]).fetchall()
-        ) if ids else {}
+        stored = (
+            dict(
+                con.execute(
+                    "SELECT post_id, text_sha256 FROM posts WHERE post_id IN (SELECT unnest(?))", [ids]
+                ).fetchall()
+            )
+            if ids
+            else {}
+        )
         changed = [p for pid, p in by_id.items() if stored.get(pid) != p.text_sha256]
         same = [pid for pid, p in by_id.items() if stored.get(pid) == p.text_sha256]
         if same:
             con.execute(
-                "UPDATE posts SET last_seen_run = ?, deleted_at = NULL WHERE post_id IN (SELECT unnest(?))", [run_id, same]
+                "UPDATE posts SET last_seen_run = ?, deleted_at = NULL WHERE post_id IN (SELECT unnest(?))",
+                [run_id, same],
             )
         if changed:
             changed_ids = [post_id_for(p.post.canonical_url) for p in changed]
             con.register("_posts", _posts_table(changed, run_id))
             try:
-                con.execute(
-                    "INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, "
-                    "tags, language, text, text_sha256, word_count, first_seen_run, last_seen_run, deleted_at, authors, "
-                    "text_source, extractor) SELECT post_id, source_id, url, canonical_url, title, author, published_at, "
-                    "updated_at, tags, language, text, text_sha256, word_count, run_id, run_id, NULL, authors, text_source, "
-                    "extractor FROM _posts ON CONFLICT (post_id) DO UPDATE SET url = excluded.url, title = excluded.title, "
-                    "author = excluded.author, published_at = excluded.published_at, updated_at = excluded.updated_at, "
-                    "tags = excluded.tags, language = excluded.language, text = excluded.text, "
-                    "text_sha256 = excluded.text_sha256, word_count = excluded.word_count, "
-                    "last_seen_run = excluded.last_seen_run, deleted_at = NULL, authors = excluded.authors, "
-                    "text_source = excluded.text_source, extractor = excluded.extractor"
-                )
+                con.execute(_UPSERT_POSTS)
             finally:
                 con.unregister("_posts")
             versions = sorted({p.model_version for p in changed})
@@ -252,14 +263,24 @@ def load_posts(
                     where += " AND model_version IN (SELECT unnest(?))"
                     params.append(versions)
                 con.execute(f"DELETE FROM {table} WHERE {where}", params)
-            _insert(con, "sentences", "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote",
-                    _sentences_table(changed))
-            _insert(con, "loaded_spans",
-                    "post_id, sentence_no, start_char, end_char, text, category, score, model_version, is_quote",
-                    _spans_table(changed))
-            _insert(con, "post_scores",
-                    "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
-                    _scores_table(changed, datetime.now(UTC)))
+            _insert(
+                con,
+                "sentences",
+                "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote",
+                _sentences_table(changed),
+            )
+            _insert(
+                con,
+                "loaded_spans",
+                "post_id, sentence_no, start_char, end_char, text, category, score, model_version, is_quote",
+                _spans_table(changed),
+            )
+            _insert(
+                con,
+                "post_scores",
+                "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
+                _scores_table(changed, datetime.now(UTC)),
+            )
         save_url_state(con, records, frozenset({"post"}))
         con.execute("COMMIT")
     except BaseException:
@@ -289,3 +310,11 @@ def mark_deleted(con: duckdb.DuckDBPyConnection, urls: Sequence[str], when: date
         [when, list(urls), list(urls)],
     ).fetchall()
     return len(rows)
+
+
+def live_posts(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int:
+    """How many stored, not deleted, posts the sources have."""
+    row = con.execute(
+        "SELECT count(*) FROM posts WHERE deleted_at IS NULL AND source_id IN (SELECT unnest(?))", [list(source_ids)]
+    ).fetchone()
+    return int(row[0]) if row else 0

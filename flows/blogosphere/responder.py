@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 from flows.blogosphere.fmt import http_date
 from flows.blogosphere.pages import HTML, Page, SiteRoutes
 
-_GONE = b"<!DOCTYPE html>\n<html><head><title>410 Gone</title></head><body><h1>Gone</h1><p>This post has been removed.</p></body></html>\n"
-_MISSING = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>Nothing lives at this address.</p></body></html>\n"
+_PAGE = "<!DOCTYPE html>\n<html><head><title>{0}</title></head><body><h1>{0}</h1><p>{1}</p></body></html>\n"
+_GONE = _PAGE.format("410 Gone", "This post has been removed.").encode()
+_MISSING = _PAGE.format("404 Not Found", "Nothing lives at this address.").encode()
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,14 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 def not_modified(resource: Page, headers: Mapping[str, str]) -> bool:
-    """RFC 9110 conditional GET: ``If-None-Match`` wins; otherwise ``If-Modified-Since``."""
-    inm = headers.get("If-None-Match")
+    """RFC 9110 conditional GET: ``If-None-Match`` wins; otherwise ``If-Modified-Since``.
+
+    ``headers`` are keyed by lower-case name.
+    """
+    inm = headers.get("if-none-match")
     if inm is not None:
         return _etag_matches(inm, resource.etag)
-    ims = headers.get("If-Modified-Since")
+    ims = headers.get("if-modified-since")
     if ims is None or resource.last_modified is None:
         return False
     try:
@@ -51,7 +55,10 @@ def not_modified(resource: Page, headers: Mapping[str, str]) -> bool:
 
 
 def answer(routes: SiteRoutes, path: str, headers: Mapping[str, str]) -> Reply:
-    """The reply to a GET (or HEAD) of ``path`` (query string ignored, as these sites do)."""
+    """The reply to a GET (or HEAD) of ``path`` (query string ignored, as these sites do).
+
+    ``headers`` are the request headers keyed by lower-case name.
+    """
     key = urlsplit(path).path.lstrip("/")
     resource = routes.pages.get(key)
     if resource is None:

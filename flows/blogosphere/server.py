@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from flows.blogosphere.content import load_blogs
@@ -29,6 +29,7 @@ class _RequestLog:
         self._lock = threading.Lock()
 
     def append(self, record: RequestRecord) -> None:
+        """Add ``record`` to the shared list."""
         with self._lock:
             self.records.append(record)
 
@@ -57,10 +58,8 @@ class _SiteServer(ThreadingHTTPServer):
         with self._open_lock:
             conns, self._open = list(self._open), set()
         for conn in conns:
-            try:
+            with suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -71,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx/1.24.0"
     sys_version = ""
     timeout = 30
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def setup(self) -> None:
         super().setup()
@@ -94,9 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.latency_s)
         routes = self.server.routes
         assert routes is not None, "server started before its pages were rendered"
-        reply = answer(routes, self.path, self.headers)
+        headers = dict(self.headers.items())
+        reply = answer(routes, self.path, {name.lower(): value for name, value in headers.items()})
         self.server.log.append(
-            RequestRecord(self.server.site_id, self.command, self.path, dict(self.headers.items()), arrived, reply.status)
+            RequestRecord(self.server.site_id, self.command, self.path, headers, arrived, reply.status)
         )
         self.send_response(reply.status)
         for name, value in reply.headers:
@@ -139,7 +142,10 @@ def serve(
             sites.append(site_of(blog, base))
         for server in servers:
             thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"blogosphere-{server.site_id}", daemon=True
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"blogosphere-{server.site_id}",
+                daemon=True,
             )
             thread.start()
             threads.append(thread)

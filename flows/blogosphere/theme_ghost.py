@@ -5,6 +5,8 @@ only (``<time datetime="2026-10-03">``) with the exact time in ``article:publish
 JSON-LD, tags live in meta tags rather than links, and the body sits in ``section.gh-content``.
 """
 
+# ruff: noqa: E501 - HTML templates keep real markup lines intact
+
 from __future__ import annotations
 
 import json
@@ -38,7 +40,15 @@ def _json_ld(blog: Blog, base: str, post: Post, url: str) -> str:
     return json.dumps(data, ensure_ascii=False, indent=4).replace("</", "<\\/")
 
 
-def _head(blog: Blog, base: str, title: str, canonical: str, description: str, extra: str = "", body_class: str = "home-template") -> str:
+def _head(
+    blog: Blog,
+    base: str,
+    title: str,
+    canonical: str,
+    description: str,
+    extra: str = "",
+    body_class: str = "home-template",
+) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -88,7 +98,10 @@ def _head(blog: Blog, base: str, title: str, canonical: str, description: str, e
 
 def _menu(blog: Blog, base: str) -> str:
     items = [f'                    <li class="nav-home"><a href="{base}">Home</a></li>']
-    items += [f'                    <li class="nav-{slugify(n)}"><a href="{base}tag/{slugify(n)}/">{esc(n)}</a></li>' for n in blog.menu]
+    items += [
+        f'                    <li class="nav-{slugify(n)}"><a href="{base}tag/{slugify(n)}/">{esc(n)}</a></li>'
+        for n in blog.menu
+    ]
     items.append(f'                    <li class="nav-about"><a href="{base}about/">About</a></li>')
     return "\n".join(items)
 
@@ -215,7 +228,9 @@ def _listing(blog: Blog, base: str, path: str, heading: str | None, posts: Seque
         else f'<div class="site-header-content outer"><h1 class="site-title">{esc(blog.name)}</h1><p class="site-description">{esc(blog.tagline)}</p></div>\n'
     )
     return (
-        _head(blog, base, title, f"{base}{path}", blog.tagline, body_class="tag-template" if heading else "home-template")
+        _head(
+            blog, base, title, f"{base}{path}", blog.tagline, body_class="tag-template" if heading else "home-template"
+        )
         + f'<main id="site-main" class="site-main outer">\n{header}<div class="inner posts"><div class="post-feed">\n{cards}\n</div></div>\n</main>\n'
         + _foot(blog, base)
     )
@@ -233,16 +248,27 @@ def _about(blog: Blog, base: str) -> str:
 def _rss(blog: Blog, base: str, live: Sequence[Post]) -> str:
     items = [
         FeedItem(
-            title=p.title, link=f"{base}{post_path('ghost', p)}", guid=stable_hex(blog.id, p.slug), author=p.author,
-            categories=p.tags, published=p.published, updated=p.modified, summary=excerpt(p, 30),
+            title=p.title,
+            link=f"{base}{post_path('ghost', p)}",
+            guid=stable_hex(blog.id, p.slug),
+            author=p.author,
+            categories=p.tags,
+            published=p.published,
+            updated=p.modified,
+            summary=excerpt(p, 30),
             content_html=body_html(p.paragraphs),
-        )  # fmt: skip
+        )
         for p in live
     ]
     channel = Channel(
-        title=blog.name, link=base, self_url=f"{base}{feed_path('ghost')}", description=blog.tagline,
-        updated=max(p.modified for p in live), generator=f"Ghost {VERSION}", extra_xml="\t<ttl>60</ttl>",
-    )  # fmt: skip
+        title=blog.name,
+        link=base,
+        self_url=f"{base}{feed_path('ghost')}",
+        description=blog.tagline,
+        updated=max(p.modified for p in live),
+        generator=f"Ghost {VERSION}",
+        extra_xml="\t<ttl>60</ttl>",
+    )
     return rss2(channel, items, cdata_text=True, gmt=True)
 
 

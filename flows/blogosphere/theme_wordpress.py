@@ -5,6 +5,8 @@ a widget sidebar, Jetpack share buttons, a comment thread and reply form, the fo
 exactly the parts a content extractor must learn to throw away.
 """
 
+# ruff: noqa: E501 - HTML templates keep real markup lines intact
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -40,7 +42,6 @@ def _head(blog: Blog, base: str, title: str, canonical: str, description: str, o
 <title>{esc(title)}</title>
 <meta name='robots' content='max-image-preview:large' />
 <link rel="alternate" type="application/rss+xml" title="{attr(blog.name)} &raquo; Feed" href="{base}{feed_path("wordpress")}" />
-<link rel="alternate" type="application/rss+xml" title="{attr(blog.name)} &raquo; Comments Feed" href="{base}comments/feed/" />
 <link rel='stylesheet' id='wp-block-library-css' href='{base}wp-includes/css/dist/block-library/style.min.css?ver={VERSION}' media='all' />
 <link rel='stylesheet' id='{THEME}-style-css' href='{base}wp-content/themes/{THEME}/style.css?ver=1.4.2' media='all' />
 <link rel='stylesheet' id='sharedaddy-css' href='{base}wp-content/plugins/jetpack/modules/sharedaddy/sharing.css?ver=13.9' media='all' />
@@ -57,13 +58,17 @@ def _head(blog: Blog, base: str, title: str, canonical: str, description: str, o
 
 
 def _header(blog: Blog, base: str) -> str:
-    items = [f'<li id="menu-item-11" class="menu-item menu-item-type-custom menu-item-home"><a href="{base}">Home</a></li>']
+    items = [
+        f'<li id="menu-item-11" class="menu-item menu-item-type-custom menu-item-home"><a href="{base}">Home</a></li>'
+    ]
     for number, name in enumerate(blog.menu, start=12):
         items.append(
             f'<li id="menu-item-{number}" class="menu-item menu-item-type-taxonomy menu-item-object-category">'
             f'<a href="{base}category/{slugify(name)}/">{esc(name)}</a></li>'
         )
-    items.append(f'<li id="menu-item-30" class="menu-item menu-item-type-post_type menu-item-object-page"><a href="{base}about/">About</a></li>')
+    items.append(
+        f'<li id="menu-item-30" class="menu-item menu-item-type-post_type menu-item-object-page"><a href="{base}about/">About</a></li>'
+    )
     menu = "\n\t\t\t\t".join(items)
     return f"""<div id="page" class="site">
 	<a class="skip-link screen-reader-text" href="#primary">Skip to content</a>
@@ -86,9 +91,7 @@ def _sidebar(blog: Blog, base: str, recent: Sequence[Post], months: Sequence[tup
     recent_items = "\n".join(
         f'\t\t<li><a href="{base}{post_path("wordpress", p)}">{esc(p.title)}</a></li>' for p in recent[:5]
     )
-    month_items = "\n".join(
-        f"\t\t<li><a href='{base}{y:04d}/{m:02d}/'>{MONTHS[m - 1]} {y}</a></li>" for y, m in months
-    )
+    month_items = "\n".join(f"\t\t<li><a href='{base}{y:04d}/{m:02d}/'>{MONTHS[m - 1]} {y}</a></li>" for y, m in months)
     roll = "\n".join(f'\t\t<li><a href="{attr(link.url)}">{esc(link.name)}</a></li>' for link in blog.blogroll)
     return f"""<aside id="secondary" class="widget-area">
 	<section id="search-2" class="widget widget_search"><form role="search" method="get" class="search-form" action="{base}">
@@ -115,7 +118,6 @@ def _sidebar(blog: Blog, base: str, recent: Sequence[Post], months: Sequence[tup
 	<ul>
 		<li><a href="{base}wp-login.php">Log in</a></li>
 		<li><a href="{base}{feed_path("wordpress")}">Entries feed</a></li>
-		<li><a href="{base}comments/feed/">Comments feed</a></li>
 		<li><a href="https://wordpress.org/">WordPress.org</a></li>
 	</ul>
 	</section>
@@ -193,7 +195,11 @@ def _comments(blog: Blog, base: str, post: Post, url: str) -> str:
         )
     thread = ""
     if items:
-        thread = f'\t<h2 class="comments-title">{heading}</h2>\n\t<ol class="comment-list">\n' + "\n".join(items) + "\n\t</ol>\n"
+        thread = (
+            f'\t<h2 class="comments-title">{heading}</h2>\n\t<ol class="comment-list">\n'
+            + "\n".join(items)
+            + "\n\t</ol>\n"
+        )
     return f"""<div id="comments" class="comments-area">
 {thread}	<div id="respond" class="comment-respond">
 		<h3 id="reply-title" class="comment-reply-title">Leave a Reply</h3>
@@ -213,10 +219,15 @@ def _post_page(blog: Blog, base: str, post: Post) -> str:
     url = f"{base}{post_path('wordpress', post)}"
     earlier = blog.earlier_posts(post)
     og = [
-        ("og:locale", "en_GB"), ("og:type", "article"), ("og:title", post.title), ("og:description", excerpt(post, 30)),
-        ("og:url", url), ("og:site_name", blog.name), ("article:published_time", iso(post.published)),
+        ("og:locale", "en_GB"),
+        ("og:type", "article"),
+        ("og:title", post.title),
+        ("og:description", excerpt(post, 30)),
+        ("og:url", url),
+        ("og:site_name", blog.name),
+        ("article:published_time", iso(post.published)),
         ("article:modified_time", iso(post.modified)),
-    ]  # fmt: skip
+    ]
     tags = " ".join(f'<a href="{base}tag/{slugify(t)}/" rel="tag">{esc(t)}</a>' for t in post.tags[1:])
     category = f'<a href="{base}category/{slugify(post.tags[0])}/" rel="category tag">{esc(post.tags[0])}</a>'
     previous = ""
@@ -228,7 +239,7 @@ def _post_page(blog: Blog, base: str, post: Post) -> str:
             f'<span class="nav-subtitle">Previous:</span> <span class="nav-title">{esc(prev.title)}</span></a></div></div></nav>'
         )
     return (
-        _head(blog, base, f"{post.title} &#8211; {blog.name}", url, excerpt(post, 30), og)
+        _head(blog, base, f"{post.title} – {blog.name}", url, excerpt(post, 30), og)
         + f'<body class="post-template-default single single-post postid-{_post_id(blog, post)} single-format-standard">\n'
         + _header(blog, base)
         + f"""	<main id="primary" class="site-main">
@@ -244,7 +255,7 @@ def _post_page(blog: Blog, base: str, post: Post) -> str:
 {_share(url)}
 	</div><!-- .entry-content -->
 
-	<footer class="entry-footer"><span class="cat-links">Posted in {category}</span>{f'<span class="tags-links">Tagged {tags}</span>' if tags else ''}</footer><!-- .entry-footer -->
+	<footer class="entry-footer"><span class="cat-links">Posted in {category}</span>{f'<span class="tags-links">Tagged {tags}</span>' if tags else ""}</footer><!-- .entry-footer -->
 </article><!-- #post-{_post_id(blog, post)} -->
 
 {previous}
@@ -271,7 +282,7 @@ def _listing(blog: Blog, base: str, path: str, heading: str | None, posts: Seque
 	<div class="entry-summary"><p>{esc(excerpt(post))} <a class="more-link" href="{link}">Continue reading<span class="screen-reader-text"> &#8220;{esc(post.title)}&#8221;</span></a></p></div>
 </article>"""
         )
-    title = f"{heading} &#8211; {blog.name}" if heading else f"{blog.name} &#8211; {blog.tagline}"
+    title = f"{heading} – {blog.name}" if heading else f"{blog.name} – {blog.tagline}"
     header = f'<header class="page-header"><h1 class="page-title">{esc(heading)}</h1></header>\n' if heading else ""
     body_class = "archive" if heading else "home blog"
     og = [("og:type", "website"), ("og:url", url), ("og:site_name", blog.name), ("og:title", heading or blog.name)]
@@ -290,7 +301,7 @@ def _listing(blog: Blog, base: str, path: str, heading: str | None, posts: Seque
 def _about(blog: Blog, base: str) -> str:
     paragraphs = "\n".join(f"<p>{esc(text)}</p>" for text in blog.about)
     return (
-        _head(blog, base, f"About &#8211; {blog.name}", f"{base}about/", blog.tagline, [("og:type", "website")])
+        _head(blog, base, f"About – {blog.name}", f"{base}about/", blog.tagline, [("og:type", "website")])
         + '<body class="page-template-default page">\n'
         + _header(blog, base)
         + '\t<main id="primary" class="site-main">\n<article class="page type-page status-publish hentry">\n'
@@ -305,8 +316,13 @@ def _feed(blog: Blog, base: str, live: Sequence[Post]) -> str:
         url = f"{base}{post_path('wordpress', post)}"
         items.append(
             FeedItem(
-                title=post.title, link=url, guid=f"{base}?p={_post_id(blog, post)}", author=post.author,
-                categories=post.tags, published=post.published, updated=post.modified,
+                title=post.title,
+                link=url,
+                guid=f"{base}?p={_post_id(blog, post)}",
+                author=post.author,
+                categories=post.tags,
+                published=post.published,
+                updated=post.modified,
                 summary=excerpt(post).replace(" […]", " [&#8230;]"),
                 content_html=body_html(post.paragraphs, quote_class="wp-block-quote"),
                 extra_xml=(
@@ -314,17 +330,24 @@ def _feed(blog: Blog, base: str, live: Sequence[Post]) -> str:
                     f"\t\t<wfw:commentRss>{url}feed/</wfw:commentRss>\n"
                     f"\t\t<slash:comments>{len(post.comments)}</slash:comments>"
                 ),
-            )  # fmt: skip
+            )
         )
     channel = Channel(
-        title=blog.name, link=base.rstrip("/"), self_url=f"{base}{feed_path('wordpress')}", description=blog.tagline,
-        updated=max(p.modified for p in live), language="en-GB", generator=f"https://wordpress.org/?v={VERSION}",
+        title=blog.name,
+        link=base.rstrip("/"),
+        self_url=f"{base}{feed_path('wordpress')}",
+        description=blog.tagline,
+        updated=max(p.modified for p in live),
+        language="en-GB",
+        generator=f"https://wordpress.org/?v={VERSION}",
         extra_xml="\t<sy:updatePeriod>\n\thourly\t</sy:updatePeriod>\n\t<sy:updateFrequency>\n\t1\t</sy:updateFrequency>",
-    )  # fmt: skip
+    )
     return rss2(channel, items)
 
 
-ROBOTS = "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\nDisallow: /wp-login.php\nDisallow: /?s=\n"
+ROBOTS = (
+    "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\nDisallow: /wp-login.php\nDisallow: /?s=\n"
+)
 
 
 def build(blog: Blog, day: int, routes: SiteRoutes) -> None:
@@ -338,15 +361,15 @@ def build(blog: Blog, day: int, routes: SiteRoutes) -> None:
     routes.add("about/", page(_about(blog, base), HTML, min(p.published for p in blog.posts), Link=api))
     routes.add("robots.txt", page(ROBOTS, TEXT))
     for post in live:
-        link = f'{api}, <{base}?p={_post_id(blog, post)}>; rel=shortlink'
+        link = f"{api}, <{base}?p={_post_id(blog, post)}>; rel=shortlink"
         routes.add(post_path("wordpress", post), page(_post_page(blog, base, post), HTML, post.modified, Link=link))
     groups: dict[str, tuple[str, list[Post]]] = {}
     for post in live:
         keys = [(f"category/{slugify(post.tags[0])}/", post.tags[0])]
         keys += [(f"tag/{slugify(t)}/", t) for t in post.tags]
-        keys += [(f"author/{slugify(post.author)}/", post.author), (f"{post.published:%Y/%m}/", None)]
-        for path, label in keys:
-            name = label or f"{MONTHS[post.published.month - 1]} {post.published.year}"
+        keys.append((f"author/{slugify(post.author)}/", post.author))
+        keys.append((f"{post.published:%Y/%m}/", f"{MONTHS[post.published.month - 1]} {post.published.year}"))
+        for path, name in keys:
             groups.setdefault(path, (name, []))[1].append(post)
     for path, (name, posts) in sorted(groups.items()):
         text = _listing(blog, base, path, name, posts, live)

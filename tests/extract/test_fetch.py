@@ -14,8 +14,12 @@ from extract.guard import PrivatePolicy
 from tests.httpfixtures import http_server, respond
 
 POLICY = FetchPolicy(
-    user_agent="slant-test (+http://example.invalid)", private=PrivatePolicy(hosts=frozenset({"127.0.0.1"})),
-    retries=0, max_body_bytes=100_000, total_timeout_s=3, read_timeout_s=2,
+    user_agent="slant-test (+http://example.invalid)",
+    private=PrivatePolicy(hosts=frozenset({"127.0.0.1"})),
+    retries=0,
+    max_body_bytes=100_000,
+    total_timeout_s=3,
+    read_timeout_s=2,
 )
 PAGE = b"<html><body><p>" + b"word " * 50 + b"</p></body></html>"
 
@@ -65,9 +69,9 @@ def test_redirect_loop_is_detected() -> None:
 
 def test_png_served_as_html_is_refused() -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-    with http_server({"/img": respond(200, png, {"Content-Type": "text/html"})}) as site:
-        with pytest.raises(UnsupportedContent, match="binary content"):
-            fetch(new_session(POLICY), site.base_url + "/img", POLICY)
+    routes = {"/img": respond(200, png, {"Content-Type": "text/html"})}
+    with http_server(routes) as site, pytest.raises(UnsupportedContent, match="binary content"):
+        fetch(new_session(POLICY), site.base_url + "/img", POLICY)
 
 
 def test_slow_drip_response_hits_the_total_deadline() -> None:
@@ -80,8 +84,9 @@ def test_slow_drip_response_hits_the_total_deadline() -> None:
             request.wfile.flush()
             time.sleep(0.2)
 
-    policy = FetchPolicy(user_agent="t", private=POLICY.private, retries=0, total_timeout_s=1,
-                         max_body_bytes=50_000_000)
+    policy = FetchPolicy(
+        user_agent="t", private=POLICY.private, retries=0, total_timeout_s=1, max_body_bytes=50_000_000
+    )
     with http_server({"/slow": drip}) as site, pytest.raises(FetchTimeout, match="deadline"):
         fetch(new_session(policy), site.base_url + "/slow", policy)
 

@@ -15,8 +15,15 @@ PAGE = b"<html><body><p>hello</p></body></html>"
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/", "http://localhost:8080/x", "http://10.1.2.3/", "http://169.254.169.254/latest/meta-data",
-     "http://[::1]/", "http://192.168.0.1/", "http://0.0.0.0/"],
+    [
+        "http://127.0.0.1/",
+        "http://localhost:8080/x",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "http://192.168.0.1/",
+        "http://0.0.0.0/",
+    ],
 )
 def test_non_public_addresses_are_refused_by_default(url: str) -> None:
     with pytest.raises(Blocked, match="non-public address"):

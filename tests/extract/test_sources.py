@@ -65,7 +65,9 @@ def test_unknown_key_is_an_error_not_ignored() -> None:
 
 
 def test_duplicate_ids_are_reported() -> None:
-    text = "sources:\n  - {id: a, name: A, url: 'https://a.example/'}\n  - {id: a, name: B, url: 'https://b.example/'}\n"
+    text = (
+        "sources:\n  - {id: a, name: A, url: 'https://a.example/'}\n  - {id: a, name: B, url: 'https://b.example/'}\n"
+    )
     with pytest.raises(SourcesError, match=r"entry 2 \(id 'a'\): field 'id': duplicate of entry 1"):
         parse_sources(text, Path("f.yaml"))
 

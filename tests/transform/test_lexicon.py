@@ -22,7 +22,9 @@ def test_shipped_lexicon_has_every_category_and_a_version() -> None:
 
 
 def test_multi_word_terms_win_over_their_parts_and_offsets_are_exact() -> None:
-    text, _, spans = _spans(Paragraph("Their hangers on are fools, and this is pure self interest, dressed up as unity."))
+    text, _, spans = _spans(
+        Paragraph("Their hangers on are fools, and this is pure self interest, dressed up as unity.")
+    )
     found = [(s.text, s.category) for s in spans]
     assert ("hangers on", "name_calling") in found
     assert ("fools", "name_calling") in found

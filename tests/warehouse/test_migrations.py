@@ -12,9 +12,35 @@ from warehouse.db import connect, migrate, migrations, schema_version
 CONTRACT = {
     "sources": {"source_id", "name", "url", "feed_url", "platform", "country", "language", "leaning", "added_at"},
     "runs": {"run_id", "flow", "started_at", "finished_at", "status", "code_version", "stats"},
-    "fetch_log": {"run_id", "url", "final_url", "status_code", "bytes", "elapsed_ms", "fetched_at", "not_modified", "error"},
-    "posts": {"post_id", "source_id", "url", "canonical_url", "title", "author", "published_at", "updated_at", "tags",
-              "language", "text", "text_sha256", "word_count", "first_seen_run", "last_seen_run", "deleted_at"},
+    "fetch_log": {
+        "run_id",
+        "url",
+        "final_url",
+        "status_code",
+        "bytes",
+        "elapsed_ms",
+        "fetched_at",
+        "not_modified",
+        "error",
+    },
+    "posts": {
+        "post_id",
+        "source_id",
+        "url",
+        "canonical_url",
+        "title",
+        "author",
+        "published_at",
+        "updated_at",
+        "tags",
+        "language",
+        "text",
+        "text_sha256",
+        "word_count",
+        "first_seen_run",
+        "last_seen_run",
+        "deleted_at",
+    },
     "sentences": {"post_id", "sentence_no", "paragraph_no", "start_char", "end_char", "text", "is_quote"},
     "loaded_spans": {"post_id", "sentence_no", "start_char", "end_char", "text", "category", "score", "model_version"},
     "post_scores": {"post_id", "model_version", "loaded_score"},
@@ -45,7 +71,8 @@ def test_previous_version_database_is_upgraded_in_place_keeping_rows(tmp_path: P
     con.execute("INSERT INTO sources VALUES ('a', 'A', 'https://a.example/', NULL, NULL, NULL, NULL, NULL, ?)", [now])
     con.execute(
         "INSERT INTO posts (post_id, source_id, url, canonical_url, text, text_sha256, word_count, first_seen_run, "
-        "last_seen_run) VALUES ('p1', 'a', 'https://a.example/p', 'https://a.example/p', 'Old text.', 'h', 2, 'r0', 'r0')"
+        "last_seen_run) VALUES ('p1', 'a', 'https://a.example/p', 'https://a.example/p', 'Old text.', 'h', 2, "
+        "'r0', 'r0')"
     )
     con.close()
 

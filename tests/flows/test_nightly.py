@@ -1,0 +1,136 @@
+"""The nightly flow end to end, as real Prefect flow runs over the sample blogosphere on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flows.blogosphere import Blogosphere, serve
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+TABLES = ("sources", "posts", "sentences", "loaded_spans", "post_scores", "stances", "url_state", "runs", "fetch_log")
+
+
+def _run(sphere: Blogosphere, tmp: Path, db: Path) -> dict[str, Any]:
+    from flows.nightly import nightly
+
+    sources = tmp / "sources.yaml"
+    sources.write_text(sphere.sources_yaml(), encoding="utf-8")
+    overrides = {"allow_private": [sphere.host], "host_delay_s": 0.0}
+    return nightly(str(sources), str(db), None, overrides)  # type: ignore[no-any-return]
+
+
+def _counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("nightly")
+    db = tmp / "w.duckdb"
+    with serve("127.0.0.1") as sphere:
+        first = _run(sphere, tmp, db)
+        after_first = _counts(db)
+        second = _run(sphere, tmp, db)
+        after_second = _counts(db)
+        truth = sphere.posts()
+    return {"db": db, "first": first, "second": second, "c1": after_first, "c2": after_second, "truth": truth}
+
+
+def test_first_night_stores_every_sample_post_once(two_nights: dict[str, Any]) -> None:
+    first, truth = two_nights["first"], two_nights["truth"]
+    assert first["status"] == "completed"
+    assert first["posts"]["new"] == len(truth) >= 30
+    assert first["posts"]["extraction_failures"] == 0
+    assert two_nights["c1"]["posts"] == len(truth)
+    con = duckdb.connect(str(two_nights["db"]), read_only=True)
+    dupes = con.execute("SELECT count(*) - count(DISTINCT canonical_url) FROM posts").fetchone()
+    assert dupes == (0,)
+
+
+def test_titles_authors_and_utc_dates_match_the_ground_truth(two_nights: dict[str, Any]) -> None:
+    con = duckdb.connect(str(two_nights["db"]), read_only=True)
+    stored = {
+        url: (title, author, published)
+        for url, title, author, published in con.execute(
+            "SELECT url, title, author, published_at FROM posts"
+        ).fetchall()
+    }
+    for post in two_nights["truth"]:
+        title, author, published = stored[post.url]
+        assert title == post.title, post.url
+        assert author == post.author, post.url
+        assert published == post.published, post.url
+
+
+def test_blockquotes_become_quoted_sentences_and_offsets_match(two_nights: dict[str, Any]) -> None:
+    con = duckdb.connect(str(two_nights["db"]), read_only=True)
+    quoted = con.execute("SELECT count(*) FROM sentences WHERE is_quote").fetchone()
+    assert quoted is not None and quoted[0] > 0
+    bad = con.execute(
+        "SELECT count(*) FROM sentences s JOIN posts p USING (post_id) "
+        "WHERE substr(p.text, s.start_char + 1, s.end_char - s.start_char) <> s.text"
+    ).fetchone()
+    assert bad == (0,)
+    scored = con.execute("SELECT count(*) FROM post_scores WHERE loaded_score > 0").fetchone()
+    assert scored is not None and scored[0] > 0
+
+
+def test_second_night_finds_nothing_new_and_changes_only_runs_and_fetch_log(two_nights: dict[str, Any]) -> None:
+    second, c1, c2 = two_nights["second"], two_nights["c1"], two_nights["c2"]
+    assert second["status"] == "completed"
+    assert second["posts"]["new"] == 0 and second["posts"]["updated"] == 0
+    con = duckdb.connect(str(two_nights["db"]), read_only=True)
+    answers = con.execute(
+        "SELECT role, not_modified, count(*) FROM fetch_log WHERE run_id = ? GROUP BY ALL ORDER BY ALL",
+        [second["run_id"]],
+    ).fetchall()
+    con.close()
+    # Feeds and sitemaps answer 304, so no post page is even requested; robots.txt and the
+    # homepage of the blog without a configured feed are fetched unconditionally.
+    assert answers == [("feed", True, 3), ("homepage", False, 1), ("robots", False, 3), ("sitemap", True, 1)]
+    assert second["not_modified"] == 4
+    for table in TABLES:
+        if table in ("runs", "fetch_log"):
+            assert c2[table] > c1[table]
+        else:
+            assert c2[table] == c1[table], table
+
+
+def test_runs_record_status_code_version_and_stats(two_nights: dict[str, Any]) -> None:
+    con = duckdb.connect(str(two_nights["db"]), read_only=True)
+    rows = con.execute("SELECT status, code_version, stats->>'$.posts.new' FROM runs ORDER BY started_at").fetchall()
+    assert [r[0] for r in rows] == ["completed", "completed"]
+    assert all(r[1].startswith("0.1.0") for r in rows)
+    assert int(rows[0][2]) == len(two_nights["truth"])
+
+
+def test_a_source_on_a_disallowed_host_is_logged_and_the_night_goes_on(tmp_path: Path) -> None:
+    from flows.nightly import nightly
+
+    with serve("127.0.0.1") as sphere:
+        good = sphere.sites[0]
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            "sources:\n"
+            f"  - {{id: good, name: Good, url: '{good.base_url}', feed: '{good.feed_url}'}}\n"
+            "  - {id: trap, name: Trap, url: 'http://127.0.0.3:9/', feed: 'http://127.0.0.3:9/feed/'}\n",
+            encoding="utf-8",
+        )
+        summary = nightly(
+            str(sources), str(tmp_path / "w.duckdb"), None, {"allow_private": ["127.0.0.1"], "host_delay_s": 0.0}
+        )
+    assert summary["status"] == "completed"
+    assert summary["posts"]["new"] > 0
+    assert summary["errors_by_kind"].get("Blocked", 0) >= 1
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    errors = con.execute("SELECT error FROM fetch_log WHERE source_id = 'trap' AND error_kind = 'Blocked'").fetchall()
+    assert errors and all("127.0.0.3" in e[0] for e in errors)
