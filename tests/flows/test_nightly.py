@@ -38,11 +38,20 @@ def two_nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db = tmp / "w.duckdb"
     with serve("127.0.0.1") as sphere:
         first = _run(sphere, tmp, db)
+        agents = {r.headers.get("User-Agent") for r in sphere.request_log}
         after_first = _counts(db)
         second = _run(sphere, tmp, db)
         after_second = _counts(db)
         truth = sphere.posts()
-    return {"db": db, "first": first, "second": second, "c1": after_first, "c2": after_second, "truth": truth}
+    return {
+        "agents": agents,
+        "db": db,
+        "first": first,
+        "second": second,
+        "c1": after_first,
+        "c2": after_second,
+        "truth": truth,
+    }
 
 
 def test_first_night_stores_every_sample_post_once(two_nights: dict[str, Any]) -> None:
@@ -134,3 +143,8 @@ def test_a_source_on_a_disallowed_host_is_logged_and_the_night_goes_on(tmp_path:
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     errors = con.execute("SELECT error FROM fetch_log WHERE source_id = 'trap' AND error_kind = 'Blocked'").fetchall()
     assert errors and all("127.0.0.3" in e[0] for e in errors)
+
+
+def test_every_request_carries_the_descriptive_user_agent(two_nights: dict[str, Any]) -> None:
+    (agent,) = two_nights["agents"]
+    assert agent.startswith("slant/") and "+https://" in agent
