@@ -19,7 +19,7 @@ import requests
 
 from extract.decode import decode_body
 from extract.discover import FeedEntry, find_feed_links, parse_feed, parse_sitemap
-from extract.errors import Blocked, FetchError, HTTPStatusError, ParseError
+from extract.errors import Blocked, FetchError, FetchTimeout, HTTPStatusError, ParseError
 from extract.fetch import FetchPolicy, FetchResult, fetch, new_session
 from extract.robots import RobotsRules, load_robots
 from extract.sources import Source
@@ -30,10 +30,12 @@ _MAX_SITEMAPS = 20  # sitemap indexes can nest; a night never needs more than th
 
 @dataclass(frozen=True)
 class CacheHint:
-    """Validators remembered from the last successful fetch of a URL."""
+    """What is remembered about a URL: validators of its last 200, and for posts their date."""
 
     etag: str | None = None
     last_modified: str | None = None
+    role: str = "post"
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Harvest:
     unchanged: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    gave_up: str | None = None  # why the host was abandoned for the night, if it was
+    skipped: int = 0  # requests not made because the host was abandoned
 
 
 def _failure(source_id: str, url: str, role: str, exc: FetchError, started: datetime) -> FetchRecord:
@@ -101,13 +105,34 @@ def _record(source_id: str, url: str, result: FetchResult, role: str) -> FetchRe
     )
 
 
-class HostClient:
-    """Fetches for one host: throttled, robots-aware, recording every request."""
+def _host_failure(exc: FetchError) -> bool:
+    """Failures that say the host is in trouble (not that one page is missing or refused)."""
+    if isinstance(exc, HTTPStatusError):
+        return exc.status_code >= 500 or exc.status_code == 429
+    return type(exc) in (FetchError, FetchTimeout)
 
-    def __init__(self, policy: FetchPolicy, min_interval_s: float, session: requests.Session | None = None) -> None:
+
+class HostClient:
+    """Fetches for one host: throttled, robots-aware, recording every request.
+
+    After ``failure_limit`` consecutive host failures (timeouts, refused connections, 5xx, 429
+    after retries) the host is abandoned for the night: later requests are skipped and counted.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        min_interval_s: float,
+        session: requests.Session | None = None,
+        *,
+        failure_limit: int = 5,
+    ) -> None:
         self.policy = policy
         self.min_interval_s = min_interval_s
         self.session = session or new_session(policy)
+        self.failure_limit = failure_limit
+        self._failures_in_a_row = 0
+        self._gave_up: str | None = None
         self._last_request = 0.0
         self._robots: dict[str, RobotsRules] = {}
 
@@ -148,14 +173,28 @@ class HostClient:
 
     def get(self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None) -> FetchResult | None:
         """Fetch ``url`` if robots.txt allows, recording it; ``None`` when it failed (and why is recorded)."""
+        if self._gave_up:
+            harvest.gave_up = self._gave_up
+            harvest.skipped += 1
+            return None
         try:
             rules = self.robots(harvest, url)
             if not rules.can_fetch(url, self.policy.user_agent):
                 refused = Blocked(f"{url}: disallowed by robots.txt ({rules.reason})", url=url)
                 harvest.records.append(_failure(harvest.source_id, url, role, refused, datetime.now(UTC)))
                 raise refused
-            return self._recorded(harvest, url, role, hint, self.interval(harvest, url))
+            result = self._recorded(harvest, url, role, hint, self.interval(harvest, url))
+            self._failures_in_a_row = 0
+            return result
         except FetchError as exc:
+            if _host_failure(exc):
+                self._failures_in_a_row += 1
+                if self._failures_in_a_row >= self.failure_limit:
+                    self._gave_up = (
+                        f"gave up on {host_key(url)} after {self._failures_in_a_row} failures in a row: {exc}"
+                    )
+                    harvest.gave_up = self._gave_up
+                    harvest.errors.append(self._gave_up)
             gone = isinstance(exc, HTTPStatusError) and exc.status_code in (404, 410)
             if gone and role == "post":
                 harvest.gone.append(url)
@@ -213,11 +252,39 @@ def _index_entries(
     return list(entries.values())
 
 
-def harvest_source(client: HostClient, source: Source, known: Mapping[str, CacheHint]) -> Harvest:
-    """Fetch every new or changed post of ``source``; never raises for a site's faults."""
+def revalidation_entries(
+    known: Mapping[str, CacheHint], listed: list[FeedEntry], cutoff: datetime | None
+) -> list[FeedEntry]:
+    """Stored posts not listed tonight but recent enough to re-check (edits, deletions).
+
+    Posts published after ``cutoff`` (or with no known date) are re-requested conditionally:
+    unchanged ones cost a 304, edited ones are re-processed, deleted ones answer 404/410.
+    ``cutoff=None`` re-checks none.
+    """
+    if cutoff is None:
+        return []
+    seen = {canonical_url(e.url) for e in listed}
+    return [
+        FeedEntry(url=url, via="revalidate")
+        for url, hint in known.items()
+        if hint.role == "post"
+        and canonical_url(url) not in seen
+        and (hint.published is None or hint.published >= cutoff)
+    ]
+
+
+def harvest_source(
+    client: HostClient, source: Source, known: Mapping[str, CacheHint], *, revalidate_after: datetime | None = None
+) -> Harvest:
+    """Fetch every new or changed post of ``source``; never raises for a site's faults.
+
+    ``revalidate_after``: stored posts published since then are re-checked even when the feed
+    no longer lists them (see ``revalidation_entries``).
+    """
     harvest = Harvest(source.id)
     try:
-        for entry in _index_entries(client, harvest, source, known):
+        listed = _index_entries(client, harvest, source, known)
+        for entry in listed + revalidation_entries(known, listed, revalidate_after):
             result = client.get(harvest, entry.url, "post", known.get(entry.url))
             if result is None:
                 continue
@@ -241,12 +308,21 @@ def harvest_source(client: HostClient, source: Source, known: Mapping[str, Cache
 
 
 def harvest_host(
-    sources: list[Source], known: Mapping[str, Mapping[str, CacheHint]], policy: FetchPolicy, host_delay_s: float
+    sources: list[Source],
+    known: Mapping[str, Mapping[str, CacheHint]],
+    policy: FetchPolicy,
+    host_delay_s: float,
+    *,
+    revalidate_after: datetime | None = None,
+    failure_limit: int = 5,
 ) -> list[Harvest]:
     """Harvest every source on one host, one request at a time, sharing throttle and robots."""
     interval = max([host_delay_s, *(s.min_interval_s for s in sources if s.min_interval_s is not None)])
-    client = HostClient(policy, interval)
+    client = HostClient(policy, interval, failure_limit=failure_limit)
     try:
-        return [harvest_source(client, source, known.get(source.id, {})) for source in sources]
+        return [
+            harvest_source(client, source, known.get(source.id, {}), revalidate_after=revalidate_after)
+            for source in sources
+        ]
     finally:
         client.session.close()

@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,10 +65,22 @@ def _lexicon(version: str) -> Lexicon:
     task_run_name="harvest-{host}",
 )
 def harvest_task(
-    host: str, sources: list[Source], known: dict[str, dict[str, CacheHint]], policy: FetchPolicy, host_delay_s: float
+    host: str,
+    sources: list[Source],
+    known: dict[str, dict[str, CacheHint]],
+    policy: FetchPolicy,
+    settings: Settings,
+    revalidate_after: datetime,
 ) -> list[Harvest]:
     """Fetch everything new on one host (see ``extract.harvest.harvest_host``)."""
-    return harvest_host(sources, known, policy, host_delay_s)
+    return harvest_host(
+        sources,
+        known,
+        policy,
+        settings.host_delay_s,
+        revalidate_after=revalidate_after,
+        failure_limit=settings.host_failure_limit,
+    )
 
 
 @task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
@@ -93,6 +105,7 @@ class NightStats:
     errors_by_kind: Counter[str] = field(default_factory=Counter)
     per_source: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     errors: list[str] = field(default_factory=list)
+    hosts_given_up: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -113,6 +126,7 @@ class NightStats:
                 "extraction_failures": self.extraction_failures,
             },
             "errors_by_kind": dict(self.errors_by_kind),
+            "hosts_given_up": self.hosts_given_up,
             "per_source": {k: dict(v) for k, v in sorted(self.per_source.items())},
             "errors": self.errors[:200],  # the full list is in fetch_log; keep runs.stats readable
             "seconds": round(self.seconds, 2),
@@ -142,6 +156,9 @@ def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
             stats.errors_by_kind[record.error_kind] += 1
             counts["errors"] += 1
     stats.errors.extend(harvest.errors)
+    if harvest.gave_up:
+        stats.hosts_given_up[harvest.source_id] = harvest.gave_up
+        counts["skipped_requests"] += harvest.skipped
     counts["pages"] += len(harvest.pages)
     counts["unchanged"] += len(harvest.unchanged)
 
@@ -181,8 +198,9 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
         start_run(con, run_id, "nightly", code_version(), now)
         known = known_state(con, [s.id for s in sources])
         policy = settings.fetch_policy()
+        revalidate_after = now - timedelta(days=settings.revalidate_days)
         harvests = [
-            harvest_task.submit(host, group, {s.id: known[s.id] for s in group}, policy, settings.host_delay_s)
+            harvest_task.submit(host, group, {s.id: known[s.id] for s in group}, policy, settings, revalidate_after)
             for host, group in _by_host(sources).items()
         ]
         index_records: list[FetchRecord] = []

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     max_hosts_in_parallel: int = Field(8, ge=1)
     # Posts per transform/load batch: large enough that per-task overhead is <1% of the work.
     batch_size: int = Field(200, ge=1)
+    # Stored posts younger than this are re-checked every night (a conditional GET, usually a
+    # 304), so edits and deletions are seen; bloggers rarely touch posts older than a month.
+    revalidate_days: int = Field(30, ge=0)
+    # Consecutive failures (timeouts, 5xx, 429, refused connections) before a host is left
+    # alone for the night: enough to ride out a blip, few enough not to hammer a sick server.
+    host_failure_limit: int = Field(5, ge=1)
     # How long a writer waits for another process to release the database before failing.
     db_lock_wait_s: float = Field(60.0, ge=0)
     allow_private: Annotated[bool | list[str], NoDecode] = False

@@ -22,6 +22,15 @@ from transform.process import ProcessedPost
 
 _TS = pa.timestamp("us", tz="UTC")
 
+# Before an edited post is overwritten, its current text becomes the next numbered version.
+_KEEP_OLD_VERSIONS = """
+INSERT INTO post_versions
+SELECT p.post_id,
+       coalesce((SELECT max(v.version_no) FROM post_versions v WHERE v.post_id = p.post_id), 0) + 1,
+       p.title, p.text, p.text_sha256, p.updated_at, p.last_seen_run, ?, ?
+FROM posts p WHERE p.post_id IN (SELECT unnest(?))
+"""
+
 # first_seen_run is written once, on insert; everything else follows the latest fetch.
 _UPSERT_POSTS = """
 INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags,
@@ -82,10 +91,13 @@ def known_state(con: duckdb.DuckDBPyConnection, source_ids: Iterable[str]) -> di
     if not ids:
         return state
     rows = con.execute(
-        "SELECT source_id, url, etag, last_modified FROM url_state WHERE source_id IN (SELECT unnest(?))", [ids]
+        "SELECT u.source_id, u.url, u.etag, u.last_modified, u.role, p.published_at FROM url_state u "
+        "LEFT JOIN posts p ON p.url = u.url AND p.deleted_at IS NULL "
+        "WHERE u.source_id IN (SELECT unnest(?)) AND (u.role <> 'post' OR p.post_id IS NOT NULL)",
+        [ids],
     ).fetchall()
-    for source_id, url, etag, last_modified in rows:
-        state[source_id][url] = CacheHint(etag, last_modified)
+    for source_id, url, etag, last_modified, role, published in rows:
+        state[source_id][url] = CacheHint(etag, last_modified, role, published)
     return state
 
 
@@ -120,18 +132,23 @@ def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, records: Sequence[F
 
 
 def save_url_state(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord], roles: frozenset[str]) -> None:
-    """Remember validators of successful fetches whose role is in ``roles``."""
-    rows = [
-        (r.url, r.source_id, r.role, r.etag, r.last_modified, None, r.fetched_at)
+    """Remember validators of successful fetches whose role is in ``roles``; 304s only move ``last_checked_at``."""
+    fresh = [
+        (r.url, r.source_id, r.role, r.etag, r.last_modified, r.fetched_at, r.fetched_at)
         for r in records
         if r.role in roles and r.error is None and not r.not_modified
     ]
-    if rows:
+    checked = [(r.fetched_at, r.url) for r in records if r.role in roles and r.not_modified]
+    if fresh:
         con.executemany(
-            "INSERT INTO url_state VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
-            "etag = excluded.etag, last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
-            rows,
+            "INSERT INTO url_state (url, source_id, role, etag, last_modified, fetched_at, last_checked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+            "last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, "
+            "last_checked_at = excluded.last_checked_at",
+            fresh,
         )
+    if checked:
+        con.executemany("UPDATE url_state SET last_checked_at = ? WHERE url = ?", checked)
 
 
 def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
@@ -248,6 +265,9 @@ def load_posts(
                 "UPDATE posts SET last_seen_run = ?, deleted_at = NULL WHERE post_id IN (SELECT unnest(?))",
                 [run_id, same],
             )
+        edited = [post_id_for(p.post.canonical_url) for p in changed if post_id_for(p.post.canonical_url) in stored]
+        if edited:
+            con.execute(_KEEP_OLD_VERSIONS, [run_id, datetime.now(UTC), edited])
         if changed:
             changed_ids = [post_id_for(p.post.canonical_url) for p in changed]
             con.register("_posts", _posts_table(changed, run_id))
@@ -286,8 +306,7 @@ def load_posts(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    new = sum(1 for p in changed if post_id_for(p.post.canonical_url) not in stored)
-    return LoadCounts(new=new, updated=len(changed) - new, unchanged=len(same))
+    return LoadCounts(new=len(changed) - len(edited), updated=len(edited), unchanged=len(same))
 
 
 def mark_seen(con: duckdb.DuckDBPyConnection, run_id: str, urls: Sequence[str]) -> int:

@@ -20,7 +20,8 @@ def _run(sphere: Blogosphere, tmp: Path, db: Path) -> dict[str, Any]:
 
     sources = tmp / "sources.yaml"
     sources.write_text(sphere.sources_yaml(), encoding="utf-8")
-    overrides = {"allow_private": [sphere.host], "host_delay_s": 0.0}
+    # Revalidate every stored post whatever today's date, so the test does not age.
+    overrides = {"allow_private": [sphere.host], "host_delay_s": 0.0, "revalidate_days": 36500}
     return nightly(str(sources), str(db), None, overrides)  # type: ignore[no-any-return]
 
 
@@ -103,10 +104,17 @@ def test_second_night_finds_nothing_new_and_changes_only_runs_and_fetch_log(two_
         [second["run_id"]],
     ).fetchall()
     con.close()
-    # Feeds and sitemaps answer 304, so no post page is even requested; robots.txt and the
-    # homepage of the blog without a configured feed are fetched unconditionally.
-    assert answers == [("feed", True, 3), ("homepage", False, 1), ("robots", False, 3), ("sitemap", True, 1)]
-    assert second["not_modified"] == 4
+    # Feeds, sitemaps and every stored post answer 304; robots.txt and the homepage of the
+    # blog without a configured feed are fetched unconditionally.
+    posts = len(two_nights["truth"])
+    assert answers == [
+        ("feed", True, 3),
+        ("homepage", False, 1),
+        ("post", True, posts),
+        ("robots", False, 3),
+        ("sitemap", True, 1),
+    ]
+    assert second["not_modified"] == 4 + posts
     for table in TABLES:
         if table in ("runs", "fetch_log"):
             assert c2[table] > c1[table]
@@ -148,3 +156,27 @@ def test_a_source_on_a_disallowed_host_is_logged_and_the_night_goes_on(tmp_path:
 def test_every_request_carries_the_descriptive_user_agent(two_nights: dict[str, Any]) -> None:
     (agent,) = two_nights["agents"]
     assert agent.startswith("slant/") and "+https://" in agent
+
+
+def test_next_day_adds_new_posts_updates_the_edited_one_and_marks_the_deleted_one(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with serve("127.0.0.1") as day0:
+        _run(day0, tmp_path, db)
+        before = {p.url: p for p in day0.posts()}
+        ports = day0.ports
+    with serve("127.0.0.1", day=1, ports=ports) as day1:
+        summary = _run(day1, tmp_path, db)
+        after = {p.url: p for p in day1.posts()}
+    new = set(after) - set(before)
+    gone = set(before) - set(after)
+    edited = {u for u in set(after) & set(before) if after[u].paragraphs != before[u].paragraphs}
+    assert new and gone and edited  # the sample's day 1 has all three
+    assert summary["posts"]["new"] == len(new)
+    assert summary["posts"]["updated"] == len(edited)
+    assert summary["posts"]["deleted"] == len(gone)
+    con = duckdb.connect(str(db), read_only=True)
+    deleted = {u for (u,) in con.execute("SELECT url FROM posts WHERE deleted_at IS NOT NULL").fetchall()}
+    assert deleted == gone
+    versions = con.execute("SELECT p.url, v.version_no FROM post_versions v JOIN posts p USING (post_id)").fetchall()
+    assert versions == [(u, 1) for u in edited]
+    assert con.execute("SELECT count(*) FROM posts").fetchone() == (len(before) + len(new),)

@@ -52,6 +52,18 @@ def test_edited_post_replaces_its_sentences_and_spans(con: duckdb.DuckDBPyConnec
     assert con.execute("SELECT first_seen_run, last_seen_run FROM posts").fetchall() == [("run1", "run2")]
 
 
+def test_each_edit_keeps_the_previous_text_as_a_numbered_version(con: duckdb.DuckDBPyConnection) -> None:
+    load_posts(con, "run1", [_post("https://a.example/1", "First text.")])
+    load_posts(con, "run2", [_post("https://a.example/1", "First text.")])
+    load_posts(con, "run3", [_post("https://a.example/1", "Second text.")])
+    load_posts(con, "run4", [_post("https://a.example/1", "Third text.")])
+    versions = con.execute(
+        "SELECT version_no, text, seen_run, replaced_run FROM post_versions ORDER BY version_no"
+    ).fetchall()
+    assert versions == [(1, "First text.", "run2", "run3"), (2, "Second text.", "run3", "run4")]
+    assert con.execute("SELECT text FROM posts").fetchall() == [("Third text.",)]
+
+
 def test_the_same_canonical_url_twice_in_one_batch_is_one_row(con: duckdb.DuckDBPyConnection) -> None:
     load_posts(con, "run1", [_post("https://a.example/1", "One."), _post("https://a.example/1", "One.")])
     assert _count(con, "posts") == 1
