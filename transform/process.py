@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from extract.errors import ParseError
 from extract.harvest import Page
 from transform.clean import CleanPost, clean_page
+from transform.dedup import Fingerprint, fingerprint
 from transform.lexicon import LOADED_THRESHOLD, Lexicon, Span, find_spans, post_score, sentence_scores
 from transform.segment import Sentence, segment
 
@@ -38,6 +39,7 @@ class ProcessedPost:
     sentence_scores: tuple[float, ...]
     loaded_score: float
     model_version: str
+    fingerprint: Fingerprint
 
     @property
     def loaded_sentence_share(self) -> float:
@@ -77,6 +79,7 @@ def label_post(
         sentence_scores=tuple(scores),
         loaded_score=post_score(scores),
         model_version=lexicon.version,
+        fingerprint=fingerprint(text),
     )
 
 

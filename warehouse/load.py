@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from extract.harvest import CacheHint, FetchRecord
 from extract.sources import Source
+from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
 from transform.process import ProcessedPost
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -301,6 +302,8 @@ def load_posts(
                 "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
                 _scores_table(changed, datetime.now(UTC)),
             )
+            _save_fingerprints(con, changed)
+            _link_duplicates(con, changed_ids)
         save_url_state(con, records, frozenset({"post"}))
         con.execute("COMMIT")
     except BaseException:
@@ -337,3 +340,69 @@ def live_posts(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int
         "SELECT count(*) FROM posts WHERE deleted_at IS NULL AND source_id IN (SELECT unnest(?))", [list(source_ids)]
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost]) -> None:
+    ids = [post_id_for(p.post.canonical_url) for p in posts]
+    con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [ids])
+    con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [ids])
+    _insert(
+        con,
+        "post_fingerprints",
+        "post_id, signature",
+        pa.table(
+            {
+                "post_id": ids,
+                "signature": pa.array([list(p.fingerprint.signature) for p in posts], pa.list_(pa.uint64())),
+            }
+        ),
+    )
+    bands = [
+        (pid, band, bucket)
+        for pid, p in zip(ids, posts, strict=True)
+        for band, bucket in enumerate(p.fingerprint.bands)
+    ]
+    _insert(
+        con,
+        "post_bands",
+        "post_id, band, bucket",
+        pa.table(
+            {
+                "post_id": [b[0] for b in bands],
+                "band": pa.array([b[1] for b in bands], pa.int16()),
+                "bucket": pa.array([b[2] for b in bands], pa.int64()),
+            }
+        ),
+    )
+
+
+_DUPLICATE_CANDIDATES = """
+WITH pairs AS (
+    SELECT DISTINCT least(a.post_id, b.post_id) AS x, greatest(a.post_id, b.post_id) AS y
+    FROM post_bands a JOIN post_bands b ON a.band = b.band AND a.bucket = b.bucket AND a.post_id <> b.post_id
+    WHERE a.post_id IN (SELECT unnest(?))
+)
+SELECT pairs.x, pairs.y, fx.signature, fy.signature, px.text_sha256 = py.text_sha256,
+       px.published_at, py.published_at
+FROM pairs
+JOIN post_fingerprints fx ON fx.post_id = pairs.x JOIN post_fingerprints fy ON fy.post_id = pairs.y
+JOIN posts px ON px.post_id = pairs.x JOIN posts py ON py.post_id = pairs.y
+"""
+
+
+def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str]) -> None:
+    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original."""
+    con.execute(
+        "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
+        [list(post_ids), list(post_ids)],
+    )
+    links = []
+    far_future = datetime.max.replace(tzinfo=UTC)
+    for x, y, sig_x, sig_y, same_text, pub_x, pub_y in con.execute(_DUPLICATE_CANDIDATES, [list(post_ids)]).fetchall():
+        score = 1.0 if same_text else sum(a == b for a, b in zip(sig_x, sig_y, strict=True)) / NUM_PERM
+        if score < NEAR_DUPLICATE_SIMILARITY:
+            continue
+        original, copy = sorted([(pub_x or far_future, x), (pub_y or far_future, y)])
+        links.append((copy[1], original[1], round(score, 4), "exact" if same_text else "near"))
+    if links:
+        con.executemany("INSERT INTO post_duplicates VALUES (?, ?, ?, ?)", links)

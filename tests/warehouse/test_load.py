@@ -76,3 +76,35 @@ def test_deleted_posts_are_marked_not_dropped(con: duckdb.DuckDBPyConnection) ->
     assert mark_deleted(con, ["https://a.example/1"], datetime(2026, 12, 1, tzinfo=UTC)) == 1
     row = con.execute("SELECT post_id, deleted_at IS NOT NULL FROM posts").fetchone()
     assert row == (post_id_for("https://a.example/1"), True)
+
+
+def test_syndicated_copies_are_linked_to_the_earlier_original(con: duckdb.DuckDBPyConnection) -> None:
+    story = (
+        "The council voted last night to close the library on Elm Street, despite a petition signed by four "
+        "thousand residents who said it was the only quiet place left in the ward. The leader said the budget "
+        "left no choice, and the opposition promised to table a motion to reverse the closure next month."
+    )
+    load_posts(con, "run1", [_post("https://a.example/original", story)])
+    load_posts(
+        con,
+        "run2",
+        [
+            _post("https://b.example/reprint", "Reprinted with thanks. " + story),
+            _post("https://c.example/same", story),
+            _post(
+                "https://d.example/other", "Senator Calloway unveiled a rural broadband plan for ten thousand homes."
+            ),
+        ],
+    )
+    links = con.execute(
+        "SELECT p.url, o.url, d.kind FROM post_duplicates d JOIN posts p ON p.post_id = d.post_id "
+        "JOIN posts o ON o.post_id = d.duplicate_of ORDER BY 1, 2"
+    ).fetchall()
+    # Without dates the tie breaks on post_id; every pair among the three copies is linked once.
+    urls = {"https://a.example/original", "https://b.example/reprint", "https://c.example/same"}
+    assert {frozenset(link[:2]) for link in links} == {
+        frozenset(pair) for pair in [(a, b) for a in urls for b in urls if a < b]
+    }
+    kinds = {frozenset(link[:2]): link[2] for link in links}
+    assert kinds[frozenset({"https://a.example/original", "https://c.example/same"})] == "exact"
+    assert kinds[frozenset({"https://a.example/original", "https://b.example/reprint"})] == "near"
