@@ -172,7 +172,10 @@ def run_flow(settings_overrides: dict[str, Any], config: Path | None, sources_fi
 
 
 def _cmd_nightly(args: argparse.Namespace) -> int:
-    summary = run_flow({"db_path": args.db}, args.config, args.sources)
+    from flows.progress import RichProgress
+
+    with RichProgress(console):
+        summary = run_flow({"db_path": args.db}, args.config, args.sources)
     print_summary(summary)
     return 0 if summary["status"] == "completed" else 1
 

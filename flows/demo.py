@@ -41,6 +41,7 @@ def _saved_ports(db_path: Path) -> dict[str, int] | None:
 def run_demo(db_path: Path, console: Console) -> int:
     """Serve the sample blogs, run nightly into ``db_path``, print the summary and example queries."""
     from flows.cli import print_result, print_summary, run_flow
+    from flows.progress import RichProgress
     from warehouse.query import run_query
 
     ports = _saved_ports(db_path)
@@ -58,11 +59,12 @@ def run_demo(db_path: Path, console: Console) -> int:
         sources_file = Path(tmp) / "sample-sources.yaml"
         sources_file.write_text(sphere.sources_yaml(), encoding="utf-8")
         console.print(f"Sample blogosphere: {len(sphere.sites)} blogs, {sphere.post_count()} posts on {sphere.host}")
-        summary = run_flow(
-            {"db_path": db_path, "allow_private": [sphere.host], "host_delay_s": DEMO_HOST_DELAY_S},
-            None,
-            sources_file,
-        )
+        with RichProgress(console):
+            summary = run_flow(
+                {"db_path": db_path, "allow_private": [sphere.host], "host_delay_s": DEMO_HOST_DELAY_S},
+                None,
+                sources_file,
+            )
     print_summary(summary)
     console.print(f"\nWarehouse: {db_path}\n")
     for title, sql in EXAMPLE_QUERIES:

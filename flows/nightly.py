@@ -33,6 +33,7 @@ from extract.fetch import FetchPolicy  # noqa: E402
 from extract.harvest import CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
+from flows.progress import emit  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from transform.lexicon import Lexicon, load_lexicon  # noqa: E402
@@ -199,6 +200,7 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
         known = known_state(con, [s.id for s in sources])
         policy = settings.fetch_policy()
         revalidate_after = now - timedelta(days=settings.revalidate_days)
+        emit("start", sources=len(sources))
         harvests = [
             harvest_task.submit(host, group, {s.id: known[s.id] for s in group}, policy, settings, revalidate_after)
             for host, group in _by_host(sources).items()
@@ -209,6 +211,12 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
+                emit(
+                    "source",
+                    source_id=harvest.source_id,
+                    bytes=sum(r.bytes for r in harvest.records),
+                    errors=sum(1 for r in harvest.records if r.error),
+                )
                 log_fetches(con, run_id, harvest.records)
                 index_records.extend(r for r in harvest.records if r.role in ("feed", "sitemap"))
                 for record in harvest.records:
@@ -225,6 +233,7 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
                 stats.errors.append(failure.reason)
             records = [r for p in posts for r in records_by_url.get(p.url, []) if r.role == "post"]
             counts = load_posts(con, run_id, posts, records)
+            emit("batch", posts=len(posts), failures=len(failures))
             stats.posts_new += counts.new
             stats.posts_updated += counts.updated
             for post in posts:
