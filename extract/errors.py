@@ -12,6 +12,7 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      │    ├── HTTPStatusError the server answered with a status we cannot use (4xx, 5xx, 3xx loop)
      │    └── UnsupportedContent  not HTML, XML or JSON, whatever Content-Type claims
      ├── ParseError           a page, feed or sitemap that yields nothing usable
+     ├── ArchiveCorrupt       a raw-archive (WARC) record that cannot be read back intact
      └── WarehouseError       the DuckDB warehouse cannot be used
           └── DatabaseLocked  another process holds the database file
 
@@ -72,6 +73,10 @@ class UnsupportedContent(FetchError):
 
 class ParseError(SlantError):
     """A page, feed or sitemap that yields nothing usable."""
+
+
+class ArchiveCorrupt(SlantError):
+    """A WARC record that cannot be read back intact (bad ref, damaged file, digest mismatch)."""
 
 
 class WarehouseError(SlantError):
