@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 import requests
 
+from extract.archive import ArchiveRef, RunArchive
 from extract.decode import decode_body
 from extract.discover import FeedEntry, find_feed_links, parse_feed, parse_sitemap
 from extract.errors import Blocked, FetchError, FetchTimeout, HTTPStatusError, ParseError
@@ -54,7 +55,8 @@ class FetchRecord:
     error_kind: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    role: str = "post"  # post | feed | sitemap | homepage | robots
+    role: str = "post"  # post | feed | sitemap | homepage | robots | api
+    archive: ArchiveRef | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _failure(source_id: str, url: str, role: str, exc: FetchError, started: date
     return FetchRecord(source_id, url, None, status, 0, 0, started, False, str(exc), exc.kind, role=role)
 
 
-def _record(source_id: str, url: str, result: FetchResult, role: str) -> FetchRecord:
+def _record(source_id: str, url: str, result: FetchResult, role: str, archive: ArchiveRef | None) -> FetchRecord:
     return FetchRecord(
         source_id,
         url,
@@ -102,6 +104,7 @@ def _record(source_id: str, url: str, result: FetchResult, role: str) -> FetchRe
         etag=result.headers.get("etag"),
         last_modified=result.headers.get("last-modified"),
         role=role,
+        archive=archive,
     )
 
 
@@ -126,8 +129,10 @@ class HostClient:
         session: requests.Session | None = None,
         *,
         failure_limit: int = 5,
+        archive: RunArchive | None = None,
     ) -> None:
         self.policy = policy
+        self.archive = archive
         self.min_interval_s = min_interval_s
         self.session = session or new_session(policy)
         self.failure_limit = failure_limit
@@ -159,7 +164,12 @@ class HostClient:
         except FetchError as exc:
             harvest.records.append(_failure(harvest.source_id, url, role, exc, started))
             raise
-        harvest.records.append(_record(harvest.source_id, url, result, role))
+        ref = None
+        if self.archive is not None and not result.not_modified:
+            ref = self.archive.write(
+                url, result.status_code, result.headers, result.body, result.fetched_at, final_url=result.final_url
+            )
+        harvest.records.append(_record(harvest.source_id, url, result, role, ref))
         return result
 
     def interval(self, harvest: Harvest, url: str) -> float:
@@ -315,10 +325,14 @@ def harvest_host(
     *,
     revalidate_after: datetime | None = None,
     failure_limit: int = 5,
+    archive: RunArchive | None = None,
 ) -> list[Harvest]:
-    """Harvest every source on one host, one request at a time, sharing throttle and robots."""
+    """Harvest every source on one host, one request at a time, sharing throttle and robots.
+
+    Every response with a body is written to ``archive`` (when given) before it is recorded.
+    """
     interval = max([host_delay_s, *(s.min_interval_s for s in sources if s.min_interval_s is not None)])
-    client = HostClient(policy, interval, failure_limit=failure_limit)
+    client = HostClient(policy, interval, failure_limit=failure_limit, archive=archive)
     try:
         return [
             harvest_source(client, source, known.get(source.id, {}), revalidate_after=revalidate_after)

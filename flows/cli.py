@@ -68,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser(
+        "reprocess",
+        help="rebuild posts from the raw archive, offline",
+        description="Re-extract and re-label every archived post with the current code, reading the WARC "
+        "archive only (no network).",
+    )
+    p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
+    _add_common(p)
+
+    p = sub.add_parser(
         "migrate",
         help="create or upgrade the warehouse schema",
         description="Apply pending schema migrations to the warehouse, keeping its rows.",
@@ -180,6 +189,22 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
     return 0 if summary["status"] == "completed" else 1
 
 
+def _cmd_reprocess(args: argparse.Namespace) -> int:
+    from flows.reprocess import reprocess
+    from flows.settings import load_settings
+
+    settings = load_settings(args.config, db_path=args.db)
+    summary = reprocess(str(settings.db_path), str(args.config) if args.config else None, args.source)
+    console.print(
+        f"reprocess {summary['status']} in {summary['seconds']} s: {summary['archived']} archived pages, "
+        f"{summary['new']} new, {summary['updated']} updated, {summary['unchanged']} unchanged, "
+        f"{summary['failures']} failures"
+    )
+    for line in summary["errors"][:10]:
+        console.print(f"  [yellow]![/yellow] {line}")
+    return 0 if summary["status"] == "completed" else 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
 
@@ -197,6 +222,7 @@ COMMANDS = {
     "demo": _cmd_demo,
     "sql": _cmd_sql,
     "migrate": _cmd_migrate,
+    "reprocess": _cmd_reprocess,
     "check-sources": _cmd_check_sources,
     "serve-sample": _cmd_serve_sample,
 }

@@ -29,6 +29,7 @@ from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
+from extract.archive import RunArchive  # noqa: E402
 from extract.fetch import FetchPolicy  # noqa: E402
 from extract.harvest import CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
@@ -72,6 +73,7 @@ def harvest_task(
     policy: FetchPolicy,
     settings: Settings,
     revalidate_after: datetime,
+    archive: RunArchive | None,
 ) -> list[Harvest]:
     """Fetch everything new on one host (see ``extract.harvest.harvest_host``)."""
     return harvest_host(
@@ -81,6 +83,7 @@ def harvest_task(
         settings.host_delay_s,
         revalidate_after=revalidate_after,
         failure_limit=settings.host_failure_limit,
+        archive=archive,
     )
 
 
@@ -193,8 +196,13 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
     lexicon_version = load_lexicon().version
     con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
     status = "failed"
+    now = datetime.now(UTC)
+    archive = (
+        RunArchive(settings.archive_path, run_id, software=f"slant {code_version()}", started_at=now)
+        if settings.archive
+        else None
+    )
     try:
-        now = datetime.now(UTC)
         upsert_sources(con, sources, now)
         start_run(con, run_id, "nightly", code_version(), now)
         known = known_state(con, [s.id for s in sources])
@@ -202,7 +210,9 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
         revalidate_after = now - timedelta(days=settings.revalidate_days)
         emit("start", sources=len(sources))
         harvests = [
-            harvest_task.submit(host, group, {s.id: known[s.id] for s in group}, policy, settings, revalidate_after)
+            harvest_task.submit(
+                host, group, {s.id: known[s.id] for s in group}, policy, settings, revalidate_after, archive
+            )
             for host, group in _by_host(sources).items()
         ]
         index_records: list[FetchRecord] = []
@@ -247,6 +257,8 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
         stats.seconds = time.monotonic() - started
         finish_run(con, run_id, status, stats.as_dict())
         con.close()
+        if archive is not None:
+            archive.close()
     summary = {"run_id": run_id, "status": status, "db_path": str(settings.db_path), **stats.as_dict()}
     _artifacts(summary)
     return summary

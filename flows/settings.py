@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SLANT_", extra="forbid", frozen=True)
 
     db_path: Path = Path("data/slant.duckdb")
+    # Raw responses (WARC, one file per run); default: an "archive" folder beside the database.
+    archive_dir: Path | None = None
+    archive: bool = True
     user_agent: str = f"slant/0.1 (political-blog research crawler; +{CONTACT_URL})"
     # Blogs answer in well under a second; 5 s to connect and 20 s between bytes only cut off
     # hosts that are effectively down, and 60 s total stops slow-drip (tarpit) responses.
@@ -85,6 +88,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file comes from model_config["toml_file"], set per call by load_settings.
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+    @property
+    def archive_path(self) -> Path:
+        """Where the WARC files go: ``archive_dir``, or ``archive/`` beside the database."""
+        return self.archive_dir if self.archive_dir is not None else self.db_path.parent / "archive"
 
     def private_policy(self) -> PrivatePolicy:
         if self.allow_private is True:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from extract.archive import ArchiveRef
 from extract.harvest import CacheHint, FetchRecord
 from extract.sources import Source
 from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
@@ -120,13 +121,17 @@ def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, records: Sequence[F
             "source_id": [r.source_id for r in records],
             "role": [r.role for r in records],
             "error_kind": pa.array([r.error_kind for r in records], pa.string()),
+            "warc_file": pa.array([r.archive.warc_file if r.archive else None for r in records], pa.string()),
+            "warc_offset": pa.array([r.archive.offset if r.archive else None for r in records], pa.int64()),
+            "warc_length": pa.array([r.archive.length if r.archive else None for r in records], pa.int64()),
         }
     )
     con.register("_fetch_batch", table)
     try:
         con.execute(
             "INSERT INTO fetch_log (run_id, url, final_url, status_code, bytes, elapsed_ms, fetched_at, "
-            "not_modified, error, source_id, role, error_kind) SELECT * FROM _fetch_batch"
+            "not_modified, error, source_id, role, error_kind, warc_file, warc_offset, warc_length) "
+            "SELECT * FROM _fetch_batch"
         )
     finally:
         con.unregister("_fetch_batch")
@@ -406,3 +411,29 @@ def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str]) ->
         links.append((copy[1], original[1], round(score, 4), "exact" if same_text else "near"))
     if links:
         con.executemany("INSERT INTO post_duplicates VALUES (?, ?, ?, ?)", links)
+
+
+@dataclass(frozen=True)
+class ArchivedPage:
+    """Where the latest archived body of one post URL lies."""
+
+    source_id: str
+    url: str
+    final_url: str
+    fetched_at: datetime
+    ref: ArchiveRef
+
+
+def archived_pages(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None) -> list[ArchivedPage]:
+    """The newest archived 200 response of every post URL (optionally of some sources only)."""
+    rows = con.execute(
+        "SELECT source_id, url, final_url, fetched_at, warc_file, warc_offset, warc_length FROM fetch_log "
+        "WHERE role = 'post' AND status_code = 200 AND warc_file IS NOT NULL "
+        "AND (? IS NULL OR source_id IN (SELECT unnest(?))) "
+        "QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) = 1 ORDER BY source_id, url",
+        [None if source_ids is None else list(source_ids), list(source_ids or [])],
+    ).fetchall()
+    return [
+        ArchivedPage(source_id, url, final_url, fetched_at, ArchiveRef(warc_file, offset, length))
+        for source_id, url, final_url, fetched_at, warc_file, offset, length in rows
+    ]

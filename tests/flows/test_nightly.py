@@ -180,3 +180,33 @@ def test_next_day_adds_new_posts_updates_the_edited_one_and_marks_the_deleted_on
     versions = con.execute("SELECT p.url, v.version_no FROM post_versions v JOIN posts p USING (post_id)").fetchall()
     assert versions == [(u, 1) for u in edited]
     assert con.execute("SELECT count(*) FROM posts").fetchone() == (len(before) + len(new),)
+
+
+def test_archive_refs_point_at_the_bodies_and_reprocess_rebuilds_posts_offline(tmp_path: Path) -> None:
+    import html
+
+    from extract.archive import ArchiveRef, read_response
+    from flows.reprocess import reprocess
+
+    db = tmp_path / "w.duckdb"
+    with serve("127.0.0.1") as sphere:
+        _run(sphere, tmp_path, db)
+        expected = len(sphere.posts())
+    con = duckdb.connect(str(db))
+    rows = con.execute(
+        "SELECT f.warc_file, f.warc_offset, f.warc_length, p.title FROM fetch_log f JOIN posts p USING (url) "
+        "WHERE f.role = 'post' AND f.status_code = 200"
+    ).fetchall()
+    assert len(rows) == expected
+    for warc_file, offset, length, title in rows:
+        body = read_response(tmp_path / "archive", ArchiveRef(warc_file, offset, length)).body.decode("utf-8")
+        assert title in html.unescape(body)
+    before = con.execute("SELECT post_id, text_sha256 FROM posts ORDER BY 1").fetchall()
+    con.execute("DELETE FROM sentences; DELETE FROM loaded_spans; DELETE FROM post_scores; DELETE FROM posts")
+    con.close()
+    # The sample servers are stopped by now: reprocess can only read the archive.
+    summary = reprocess(str(db))
+    assert summary["status"] == "completed" and summary["new"] == expected and summary["failures"] == 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT post_id, text_sha256 FROM posts ORDER BY 1").fetchall() == before
+    assert con.execute("SELECT count(*) FROM sentences").fetchone()[0] > 0  # type: ignore[index]
