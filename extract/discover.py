@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from defusedxml import ElementTree
 
 from extract.errors import ParseError
+from extract.xmlguard import screen_feed
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
 _SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -34,6 +35,8 @@ class FeedEntry:
     tags: tuple[str, ...] = field(default_factory=tuple)
     content_html: str | None = None
     via: str = "feed"
+    access: str | None = None  # "public" | "paid" | None (not said); from Substack's audience
+    summary: str | None = None  # plain-text excerpt or subtitle, when an API gives one
 
 
 def find_feed_links(html: str, base_url: str) -> list[str]:
@@ -61,7 +64,8 @@ def _when(parsed: object) -> datetime | None:
 
 
 def parse_feed(body: bytes, url: str) -> list[FeedEntry]:
-    """Entries of an RSS/Atom feed; raises ``ParseError`` only when none can be read."""
+    """Entries of an RSS/Atom feed; raises ``ParseError`` when none can be read or it declares entities."""
+    screen_feed(body, url)
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     entries: list[FeedEntry] = []
     for item in parsed.entries:

@@ -31,6 +31,7 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 # Magic numbers of formats that are never pages, feeds or API answers.
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 _TEXTUAL_TYPES = ("html", "xml", "json", "rss", "atom", "text/plain")
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,11 @@ def _read_capped(response: requests.Response, url: str, policy: FetchPolicy, dea
     return b"".join(parts)
 
 
-def check_content(body: bytes, content_type: str, url: str) -> None:
-    """Raise ``UnsupportedContent`` unless the body looks like HTML, XML or JSON."""
+def check_content(body: bytes, content_type: str, url: str, *, accept_gzip: bool = False) -> None:
+    """Raise ``UnsupportedContent`` unless the body looks like HTML, XML or JSON (or gzip, if accepted)."""
     head = body[:16].lstrip()
+    if accept_gzip and body.startswith(_GZIP_MAGIC):
+        return  # a .xml.gz sitemap served as a file; the caller inflates it with a cap
     if any(head.startswith(magic) for magic in _BINARY_MAGIC):
         raise UnsupportedContent(
             f"{url}: binary content (starts {head[:4]!r}) served as {content_type or 'no type'}", url=url
@@ -148,8 +151,12 @@ def fetch(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
+    accept_gzip: bool = False,
 ) -> FetchResult:
-    """GET ``url`` under ``policy``; 304 is a result (``not_modified``), other failures raise."""
+    """GET ``url`` under ``policy``; 304 is a result (``not_modified``), other failures raise.
+
+    ``accept_gzip`` lets a raw gzip body through (sitemaps published as ``.xml.gz`` files).
+    """
     started = time.monotonic()
     deadline = started + policy.total_timeout_s
     headers: dict[str, str] = {}
@@ -189,7 +196,8 @@ def fetch(
                     body = _read_capped(response, url, policy, deadline)
                 except requests.RequestException as exc:
                     raise FetchTimeout(f"{url}: failed while reading: {exc}", url=url) from exc
-                check_content(body, response.headers.get("content-type", ""), url)
+                check_content(body, response.headers.get("content-type", ""), url, accept_gzip=accept_gzip)
+
             else:
                 raise HTTPStatusError(f"{url}: HTTP {status} {response.reason}", url=url, status_code=status)
             return FetchResult(

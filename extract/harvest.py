@@ -9,24 +9,31 @@ failures never raise out of ``harvest_source``, so one broken blog cannot end th
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from typing import Protocol
 
 import requests
 
 from extract.archive import ArchiveRef, RunArchive
 from extract.decode import decode_body
-from extract.discover import FeedEntry, find_feed_links, parse_feed, parse_sitemap
-from extract.errors import Blocked, FetchError, FetchTimeout, HTTPStatusError, ParseError
+from extract.discover import FeedEntry
+from extract.errors import Blocked, FetchError, FetchTimeout, HTTPStatusError
 from extract.fetch import FetchPolicy, FetchResult, fetch, new_session
+from extract.platforms import index_entries
 from extract.robots import RobotsRules, load_robots
 from extract.sources import Source
 from extract.urls import canonical_url, host_key
 
-_MAX_SITEMAPS = 20  # sitemap indexes can nest; a night never needs more than this per source
+# A feed body shorter than this is taken for a summary and the page is fetched instead.
+_MIN_FULL_FEED_CHARS = 600
+_TRUNCATED = re.compile(
+    r"(\[(?:…|\.\.\.)\]|…|\.\.\.|read more|continue reading|the post .* appeared first on .*)\s*$", re.I
+)
+_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class Page:
     body_sha256: str
     fetched_at: datetime
     entry: FeedEntry | None
+    text_source: str = "page"  # page | api | feed: where the body came from
 
 
 @dataclass
@@ -82,6 +90,7 @@ class Harvest:
     unchanged: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    platform: str | None = None  # the platform the source was read as
     gave_up: str | None = None  # why the host was abandoned for the night, if it was
     skipped: int = 0  # requests not made because the host was abandoned
 
@@ -115,8 +124,19 @@ def _host_failure(exc: FetchError) -> bool:
     return type(exc) in (FetchError, FetchTimeout)
 
 
+class Fetcher(Protocol):
+    """What harvesting needs from a client: the live ``HostClient`` or ``extract.replay.ArchiveClient``."""
+
+    def robots(self, harvest: Harvest, url: str) -> RobotsRules: ...
+
+    def get(
+        self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None, *, quiet_404: bool = False
+    ) -> FetchResult | None: ...
+
+
 class HostClient:
     """Fetches for one host: throttled, robots-aware, recording every request.
+
 
     After ``failure_limit`` consecutive host failures (timeouts, refused connections, 5xx, 429
     after retries) the host is abandoned for the night: later requests are skipped and counted.
@@ -160,7 +180,7 @@ class HostClient:
         """``_get`` that records the request, success or failure, and re-raises failures."""
         started = datetime.now(UTC)
         try:
-            result = self._get(url, hint, interval)
+            result = self._get(url, hint, interval, accept_gzip=role == "sitemap")
         except FetchError as exc:
             harvest.records.append(_failure(harvest.source_id, url, role, exc, started))
             raise
@@ -176,13 +196,22 @@ class HostClient:
         delay = self.robots(harvest, url).crawl_delay(self.policy.user_agent)
         return max(self.min_interval_s, delay or 0.0)
 
-    def _get(self, url: str, hint: CacheHint | None = None, interval: float | None = None) -> FetchResult:
+    def _get(
+        self, url: str, hint: CacheHint | None = None, interval: float | None = None, *, accept_gzip: bool = False
+    ) -> FetchResult:
         self._wait_turn(self.min_interval_s if interval is None else interval)
         hint = hint or CacheHint()
-        return fetch(self.session, url, self.policy, etag=hint.etag, last_modified=hint.last_modified)
+        return fetch(
+            self.session, url, self.policy, etag=hint.etag, last_modified=hint.last_modified, accept_gzip=accept_gzip
+        )
 
-    def get(self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None) -> FetchResult | None:
-        """Fetch ``url`` if robots.txt allows, recording it; ``None`` when it failed (and why is recorded)."""
+    def get(
+        self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None, *, quiet_404: bool = False
+    ) -> FetchResult | None:
+        """Fetch ``url`` if robots.txt allows, recording it; ``None`` when it failed (and why is recorded).
+
+        ``quiet_404``: a 404 is recorded in the fetch log but not reported as an error of the night.
+        """
         if self._gave_up:
             harvest.gave_up = self._gave_up
             harvest.skipped += 1
@@ -208,58 +237,48 @@ class HostClient:
             gone = isinstance(exc, HTTPStatusError) and exc.status_code in (404, 410)
             if gone and role == "post":
                 harvest.gone.append(url)
-            else:
+            elif not (gone and quiet_404):
                 harvest.errors.append(str(exc))
             return None
 
 
-def _feed_url(client: HostClient, harvest: Harvest, source: Source) -> str | None:
-    """The configured feed, or the first one the homepage advertises.
-
-    The homepage is fetched unconditionally (one request a night): a 304 would not say which
-    feed it links to.
-    """
-    if source.feed:
-        return source.feed
-    home = client.get(harvest, source.url, "homepage")
-    if home is None:
-        return None
-    links = find_feed_links(decode_body(home.body, home.content_type), home.final_url)
-    return links[0] if links else None
+# Index pages whose 404 only means "this platform feature is switched off here".
+_QUIET_404_ROLES = frozenset({"api", "sitemap"})
 
 
-def _index_entries(
-    client: HostClient, harvest: Harvest, source: Source, known: Mapping[str, CacheHint]
+def index_candidates(
+    client: Fetcher,
+    harvest: Harvest,
+    source: Source,
+    known: Mapping[str, CacheHint],
+    *,
+    since: datetime | None = None,
+    backfill: bool = False,
 ) -> list[FeedEntry]:
-    """Post candidates from the feed and the sitemaps, feed entries winning on overlap."""
-    entries: dict[str, FeedEntry] = {}
-    feed_url = _feed_url(client, harvest, source)
-    if feed_url:
-        result = client.get(harvest, feed_url, "feed", known.get(feed_url))
-        if result is not None and not result.not_modified:
-            try:
-                for entry in parse_feed(result.body, result.final_url):
-                    entries.setdefault(canonical_url(entry.url), entry)
-            except ParseError as exc:
-                harvest.errors.append(str(exc))
+    """Post candidates of ``source`` by its platform's strategy (``extract.platforms``).
+
+    Index pages (API pages, feeds, sitemaps) are requested conditionally, except when
+    backfilling, which must walk every page; a 304 means nothing new there.
+    """
+
+    def get(url: str, role: str) -> FetchResult | None:
+        hint = None if backfill or role == "homepage" else known.get(url)
+        return client.get(harvest, url, role, hint, quiet_404=role in _QUIET_404_ROLES)
+
     sitemaps = client.robots(harvest, source.url).sitemaps()
-    if not sitemaps and not source.feed:
-        sitemaps = [urljoin(source.url, "/sitemap.xml")]
-    queue = list(dict.fromkeys(sitemaps))
-    for sitemap_url in queue[:_MAX_SITEMAPS]:
-        result = client.get(harvest, sitemap_url, "sitemap", known.get(sitemap_url))
-        if result is None or result.not_modified:
-            continue
-        try:
-            found, children = parse_sitemap(result.body, result.final_url)
-        except ParseError as exc:
-            harvest.errors.append(str(exc))
-            continue
-        queue.extend(c for c in children if c not in queue)
-        for entry in found:
-            if canonical_url(entry.url) != canonical_url(source.url):
-                entries.setdefault(canonical_url(entry.url), entry)
-    return list(entries.values())
+    entries, platform = index_entries(
+        get,
+        source.url,
+        source.feed,
+        source.platform,
+        since=since,
+        backfill=backfill,
+        homepage=None,
+        sitemaps=sitemaps,
+        errors=harvest.errors,
+    )
+    harvest.platform = platform
+    return entries
 
 
 def revalidation_entries(
@@ -283,24 +302,55 @@ def revalidation_entries(
     ]
 
 
+def full_body(entry: FeedEntry) -> bool:
+    """Whether the API/feed entry carries the whole post, so its page need not be fetched.
+
+    Platform APIs give the full body (a paid Substack post only a teaser); feeds often carry
+    only a summary, so a feed body counts only when it is long and not cut off.
+    """
+    if not entry.content_html or entry.access == "paid":
+        return False
+    if entry.via == "api":
+        return True
+    text = " ".join(_TAGS.sub(" ", entry.content_html).split())
+    return len(text) >= _MIN_FULL_FEED_CHARS and not _TRUNCATED.search(text[-80:])
+
+
 def harvest_source(
-    client: HostClient, source: Source, known: Mapping[str, CacheHint], *, revalidate_after: datetime | None = None
+    client: Fetcher,
+    source: Source,
+    known: Mapping[str, CacheHint],
+    *,
+    revalidate_after: datetime | None = None,
+    since: datetime | None = None,
+    backfill: bool = False,
 ) -> Harvest:
     """Fetch every new or changed post of ``source``; never raises for a site's faults.
 
     ``revalidate_after``: stored posts published since then are re-checked even when the feed
-    no longer lists them (see ``revalidation_entries``).
+    no longer lists them (see ``revalidation_entries``). ``backfill`` walks the archives (API
+    pages, paged feeds, sitemaps) back to ``since``. Posts whose body the API or feed gives
+    become pages without a request (``Page.text_source`` "api" or "feed").
     """
     harvest = Harvest(source.id)
     try:
-        listed = _index_entries(client, harvest, source, known)
+        listed = index_candidates(client, harvest, source, known, since=since, backfill=backfill)
+        fetched: set[str] = set()
         for entry in listed + revalidation_entries(known, listed, revalidate_after):
+            if since is not None and entry.published is not None and entry.published < since:
+                continue
+            if full_body(entry):
+                harvest.pages.append(_entry_page(source.id, entry))
+                continue
             result = client.get(harvest, entry.url, "post", known.get(entry.url))
             if result is None:
                 continue
             if result.not_modified:
                 harvest.unchanged.append(entry.url)
                 continue
+            if canonical_url(result.final_url) in fetched:
+                continue  # reached again through another URL (a redirect) tonight
+            fetched.add(canonical_url(result.final_url))
             harvest.pages.append(
                 Page(
                     source_id=source.id,
@@ -317,6 +367,20 @@ def harvest_source(
     return harvest
 
 
+def _entry_page(source_id: str, entry: FeedEntry) -> Page:
+    body = (entry.content_html or "").encode("utf-8")
+    return Page(
+        source_id=source_id,
+        url=entry.url,
+        final_url=entry.url,
+        html=entry.content_html or "",
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        fetched_at=datetime.now(UTC),
+        entry=entry,
+        text_source=entry.via,
+    )
+
+
 def harvest_host(
     sources: list[Source],
     known: Mapping[str, Mapping[str, CacheHint]],
@@ -326,6 +390,8 @@ def harvest_host(
     revalidate_after: datetime | None = None,
     failure_limit: int = 5,
     archive: RunArchive | None = None,
+    since: datetime | None = None,
+    backfill: bool = False,
 ) -> list[Harvest]:
     """Harvest every source on one host, one request at a time, sharing throttle and robots.
 
@@ -335,7 +401,14 @@ def harvest_host(
     client = HostClient(policy, interval, failure_limit=failure_limit, archive=archive)
     try:
         return [
-            harvest_source(client, source, known.get(source.id, {}), revalidate_after=revalidate_after)
+            harvest_source(
+                client,
+                source,
+                known.get(source.id, {}),
+                revalidate_after=revalidate_after,
+                since=since,
+                backfill=backfill,
+            )
             for source in sources
         ]
     finally:

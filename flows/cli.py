@@ -196,7 +196,8 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, db_path=args.db)
     summary = reprocess(str(settings.db_path), str(args.config) if args.config else None, args.source)
     console.print(
-        f"reprocess {summary['status']} in {summary['seconds']} s: {summary['archived']} archived pages, "
+        f"reprocess {summary['status']} in {summary['seconds']} s: {summary['runs']} runs replayed, "
+        f"{summary['pages']} pages, "
         f"{summary['new']} new, {summary['updated']} updated, {summary['unchanged']} unchanged, "
         f"{summary['failures']} failures"
     )

@@ -30,6 +30,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
+from extract.errors import ConfigError  # noqa: E402
 from extract.fetch import FetchPolicy  # noqa: E402
 from extract.harvest import CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
@@ -53,6 +54,9 @@ from warehouse.load import (  # noqa: E402
     upsert_sources,
 )
 
+# Index pages (feeds, sitemaps, API listings): their validators are stored only after the posts.
+_INDEX_ROLES = frozenset({"feed", "sitemap", "api"})
+
 
 @lru_cache(maxsize=4)
 def _lexicon(version: str) -> Lexicon:
@@ -74,6 +78,8 @@ def harvest_task(
     settings: Settings,
     revalidate_after: datetime,
     archive: RunArchive | None,
+    since: datetime | None = None,
+    backfill: bool = False,
 ) -> list[Harvest]:
     """Fetch everything new on one host (see ``extract.harvest.harvest_host``)."""
     return harvest_host(
@@ -84,6 +90,8 @@ def harvest_task(
         revalidate_after=revalidate_after,
         failure_limit=settings.host_failure_limit,
         archive=archive,
+        since=since,
+        backfill=backfill,
     )
 
 
@@ -173,13 +181,28 @@ def nightly(
     db_path: str | None = None,
     config_file: str | None = None,
     overrides: dict[str, Any] | None = None,
+    backfill: bool = False,
+    since: str | None = None,
 ) -> dict[str, Any]:
     """Crawl every source, extract and label new or changed posts, and load them into DuckDB.
 
     ``overrides`` are settings that win over the file and the environment (e.g. ``host_delay_s``).
+    ``backfill`` walks each blog's archives (API pages, paged feeds, sitemaps) back to ``since``
+    (an ISO date; posts published before it are skipped either way).
     """
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
-    return run_nightly(settings, load_sources(Path(sources_file)))
+    when = _parse_since(since)
+    return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"since: expected an ISO date such as 2026-01-31, got {value!r}") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _flow_run_id() -> str:
@@ -188,7 +211,9 @@ def _flow_run_id() -> str:
     return str(flow_run.id or uuid.uuid4())
 
 
-def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
+def run_nightly(
+    settings: Settings, sources: list[Source], *, since: datetime | None = None, backfill: bool = False
+) -> dict[str, Any]:
     """The body of the nightly flow, given validated settings and sources."""
     started = time.monotonic()
     run_id = _flow_run_id()
@@ -211,7 +236,15 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
         emit("start", sources=len(sources))
         harvests = [
             harvest_task.submit(
-                host, group, {s.id: known[s.id] for s in group}, policy, settings, revalidate_after, archive
+                host,
+                group,
+                {s.id: known[s.id] for s in group},
+                policy,
+                settings,
+                revalidate_after,
+                archive,
+                since,
+                backfill,
             )
             for host, group in _by_host(sources).items()
         ]
@@ -228,7 +261,7 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
                     errors=sum(1 for r in harvest.records if r.error),
                 )
                 log_fetches(con, run_id, harvest.records)
-                index_records.extend(r for r in harvest.records if r.role in ("feed", "sitemap"))
+                index_records.extend(r for r in harvest.records if r.role in _INDEX_ROLES)
                 for record in harvest.records:
                     records_by_url.setdefault(record.url, []).append(record)
                 mark_seen(con, run_id, harvest.unchanged)
@@ -249,7 +282,7 @@ def run_nightly(settings: Settings, sources: list[Source]) -> dict[str, Any]:
             for post in posts:
                 stats.per_source[post.source_id]["posts"] += 1
         # Feed and sitemap validators last: only once every post they listed is stored.
-        save_url_state(con, index_records, frozenset({"feed", "sitemap"}))
+        save_url_state(con, index_records, _INDEX_ROLES)
         live = live_posts(con, [s.id for s in sources])
         stats.posts_unchanged = live - stats.posts_new - stats.posts_updated
         status = "completed"

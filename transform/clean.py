@@ -2,8 +2,9 @@
 
 trafilatura (the best measured extractor on our benchmarks, see ``docs/extraction.md``) strips
 navigation, sidebars, share widgets and comments and gives us a small semantic tree. We walk
-that tree into paragraphs, keeping ``<blockquote>`` content marked as quoted, and take metadata
-from the page first and the feed entry second.
+that tree into paragraphs (recursing into the ``div`` wrappers its fallback extractors leave, keeping
+loose text, one paragraph per table row), keeping ``<blockquote>`` content marked as quoted, and
+take metadata from the page first and the feed entry second. The page is parsed once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
-from lxml import html as lxml_html
 from trafilatura.settings import Document
 
 from extract.discover import FeedEntry
@@ -59,25 +59,77 @@ class CleanPost:
         return "\n\n".join(p.text for p in self.paragraphs)
 
 
+# Elements whose text must not run into the text before or after them: without a space,
+# "one line<lb/>the next" and adjacent table cells would fuse into single words.
+_BREAKS = ("lb", "p", "head", "item", "list", "quote", "row", "cell", "table", "code", "div", "graphic")
+# Inline markup inside a run of text; any other element (p, head, list, quote, table, code, and the
+# ``div`` wrappers that trafilatura's fallback extractors leave in place) is a block of its own.
+_INLINE = frozenset({"hi", "ref", "lb", "del", "graphic", "span", "a", "b", "i", "em", "strong", "u", "sub", "sup"})
+
+
 def _flat(node: etree._Element) -> str:
     return _SPACE.sub(" ", "".join(node.itertext())).strip()
 
 
-def _paragraphs(body: etree._Element) -> list[Paragraph]:
-    out: list[Paragraph] = []
-    for node in body:
-        tag = node.tag if isinstance(node.tag, str) else ""
+def _space_breaks(body: etree._Element) -> None:
+    """Pad every block-ish element with a space at both ends, so ``itertext`` keeps words apart."""
+    for node in body.iter(*_BREAKS):
+        node.text = " " + (node.text or "")
+        node.tail = " " + (node.tail or "")
+
+
+def _table_rows(table: etree._Element) -> list[str]:
+    """One line per row, cells joined by `` | ``."""
+    rows = [row for row in table if row.tag == "row"]
+    if not rows:
+        return [_flat(table)]
+    return [" | ".join(t for t in (_flat(c) for c in (row.findall("cell") or [row])) if t) for row in rows]
+
+
+def _walk(node: etree._Element, quoted: bool, out: list[Paragraph]) -> None:
+    """Append the paragraphs of ``node``'s children to ``out``, recursing into containers.
+
+    Text directly inside ``node`` (its own text, inline children, tails) becomes paragraphs too.
+    """
+    loose: list[str] = [node.text or ""]
+
+    def flush() -> None:
+        text = _SPACE.sub(" ", "".join(loose)).strip()
+        if text:
+            out.append(Paragraph(text, quoted, "quote" if quoted else "p"))
+        loose.clear()
+
+    for child in node:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if not tag or tag in _INLINE:
+            if tag:
+                loose.append("".join(child.itertext()))
+            loose.append(child.tail or "")
+            continue
+        flush()
+        kind = "quote" if quoted else ("head" if tag == "head" else "item" if tag == "list" else "p")
         if tag == "quote":
-            blocks = [c for c in node if isinstance(c.tag, str) and c.tag in ("p", "list", "head")]
-            for block in blocks or [node]:
-                items = [i for i in block if block.tag == "list" and i.tag == "item"] or [block]
-                out.extend(Paragraph(t, True, "quote") for t in map(_flat, items) if t)
+            _walk(child, True, out)
         elif tag == "list":
-            out.extend(Paragraph(t, False, "item") for t in (_flat(i) for i in node if i.tag == "item") if t)
-        elif tag in ("p", "head", "table", "code"):
-            text = _flat(node)
+            items = [i for i in child if i.tag == "item"] or [child]
+            out.extend(Paragraph(t, quoted, kind) for t in map(_flat, items) if t)
+        elif tag == "table":
+            out.extend(Paragraph(t, quoted, kind) for t in _table_rows(child) if t)
+        elif tag in ("p", "head", "code", "item", "row", "cell"):
+            text = _flat(child)
             if text:
-                out.append(Paragraph(text, False, "head" if tag == "head" else "p"))
+                out.append(Paragraph(text, quoted, kind))
+        else:  # a container (div, section, ...): its blocks and loose text, in order
+            _walk(child, quoted, out)
+        loose.append(child.tail or "")
+    flush()
+
+
+def _paragraphs(body: etree._Element) -> list[Paragraph]:
+    """The paragraphs of trafilatura's result tree (which this pads with spaces, see ``_space_breaks``)."""
+    _space_breaks(body)
+    out: list[Paragraph] = []
+    _walk(body, False, out)
     return out
 
 
@@ -91,7 +143,7 @@ def _parse_when(value: str | None) -> datetime | None:
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _page_dates(tree: lxml_html.HtmlElement) -> tuple[datetime | None, datetime | None]:
+def _page_dates(tree: etree._Element) -> tuple[datetime | None, datetime | None]:
     """Published/updated times the page states with a time of day (meta, then ``<time>``)."""
 
     def first(xpaths: list[str]) -> datetime | None:
@@ -135,21 +187,61 @@ def _not_after(when: datetime | None, limit: datetime) -> datetime | None:
     return None if when is None or when > limit else when
 
 
+def clean_entry(entry: FeedEntry, *, fetched_at: datetime) -> CleanPost:
+    """The post an API or full-content feed entry carries, without its page.
+
+    The body HTML (WordPress ``content.rendered``, Blogger ``content.$t``, Substack
+    ``body_html``, RSS ``content:encoded``) goes through trafilatura like a page, which drops
+    share widgets and "related posts" blocks that plugins append; metadata comes from the entry.
+    """
+    body = entry.content_html or ""
+    try:
+        doc = trafilatura.bare_extraction(
+            f"<html><body><article>{body}</article></body></html>",
+            url=entry.url,
+            include_comments=False,
+            with_metadata=False,
+            as_dict=False,
+            include_tables=True,
+        )
+    except (ValueError, etree.ParserError, etree.XMLSyntaxError) as exc:
+        raise ParseError(f"{entry.url}: {entry.via} body could not be parsed: {exc}") from exc
+    if not isinstance(doc, Document) or doc.body is None:
+        raise ParseError(f"{entry.url}: no text in the {entry.via} body")
+    paragraphs = _paragraphs(doc.body)
+    if sum(len(p.text) for p in paragraphs) < _MIN_TEXT_CHARS:
+        raise ParseError(f"{entry.url}: {entry.via} body too short ({sum(len(p.text) for p in paragraphs)} chars)")
+    text = "\n\n".join(p.text for p in paragraphs)
+    return CleanPost(
+        canonical_url=canonical_url(entry.url),
+        title=entry.title,
+        authors=_authors(None, entry),
+        published_at=_not_after(entry.published, fetched_at),
+        updated_at=_not_after(entry.updated, fetched_at),
+        tags=tuple(dict.fromkeys(entry.tags)),
+        language=detect_language(text),
+        paragraphs=tuple(paragraphs),
+        text_source=entry.via,
+    )
+
+
 def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | None = None) -> CleanPost:
     """Extract the post in ``html`` (fetched from ``url``); raises ``ParseError`` on failure."""
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, include_comments=False, with_metadata=True, as_dict=False, include_tables=True
-        )
-        tree = lxml_html.fromstring(html)
+        tree = trafilatura.load_html(html) if html.strip() else None  # one parse, for the dates and for trafilatura
     except (ValueError, etree.ParserError, etree.XMLSyntaxError) as exc:
         raise ParseError(f"{url}: page could not be parsed: {exc}") from exc
+    if tree is None:
+        raise ParseError(f"{url}: page could not be parsed")
+    published, updated = _page_dates(tree)
+    doc = trafilatura.bare_extraction(  # extracts from its own copy of the tree
+        tree, url=url, include_comments=False, with_metadata=True, as_dict=False, include_tables=True
+    )
     if not isinstance(doc, Document) or doc.body is None:
         raise ParseError(f"{url}: no main text found")
     paragraphs = _paragraphs(doc.body)
     if sum(len(p.text) for p in paragraphs) < _MIN_TEXT_CHARS:
         raise ParseError(f"{url}: main text too short ({sum(len(p.text) for p in paragraphs)} chars)")
-    published, updated = _page_dates(tree)
     if published is None and entry is not None:
         published = entry.published
     if published is None and doc.date:

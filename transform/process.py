@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from extract.errors import ParseError
 from extract.harvest import Page
-from transform.clean import CleanPost, clean_page
+from transform.clean import CleanPost, clean_entry, clean_page
 from transform.dedup import Fingerprint, fingerprint
 from transform.lexicon import LOADED_THRESHOLD, Lexicon, Span, find_spans, post_score, sentence_scores
 from transform.segment import Sentence, segment
@@ -86,7 +86,11 @@ def label_post(
 def process_page(page: Page, lexicon: Lexicon) -> ProcessedPost | Failure:
     """Clean, segment and score one fetched page."""
     try:
-        post = clean_page(page.html, page.final_url, fetched_at=page.fetched_at, entry=page.entry)
+        if page.text_source != "page" and page.entry is not None:
+            post = clean_entry(page.entry, fetched_at=page.fetched_at)
+        else:
+            post = clean_page(page.html, page.final_url, fetched_at=page.fetched_at, entry=page.entry)
+
     except ParseError as exc:
         return Failure(page.source_id, page.url, str(exc))
     except Exception as exc:  # noqa: BLE001 - the extractor's bugs must cost one page only

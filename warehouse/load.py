@@ -413,27 +413,31 @@ def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str]) ->
         con.executemany("INSERT INTO post_duplicates VALUES (?, ?, ?, ?)", links)
 
 
-@dataclass(frozen=True)
-class ArchivedPage:
-    """Where the latest archived body of one post URL lies."""
-
-    source_id: str
-    url: str
-    final_url: str
-    fetched_at: datetime
-    ref: ArchiveRef
-
-
-def archived_pages(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None) -> list[ArchivedPage]:
-    """The newest archived 200 response of every post URL (optionally of some sources only)."""
+def archived_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Ids of the runs that archived responses, oldest first."""
     rows = con.execute(
-        "SELECT source_id, url, final_url, fetched_at, warc_file, warc_offset, warc_length FROM fetch_log "
-        "WHERE role = 'post' AND status_code = 200 AND warc_file IS NOT NULL "
-        "AND (? IS NULL OR source_id IN (SELECT unnest(?))) "
-        "QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) = 1 ORDER BY source_id, url",
-        [None if source_ids is None else list(source_ids), list(source_ids or [])],
+        "SELECT r.run_id FROM runs r WHERE EXISTS (SELECT 1 FROM fetch_log f WHERE f.run_id = r.run_id "
+        "AND f.warc_file IS NOT NULL) ORDER BY r.started_at"
     ).fetchall()
-    return [
-        ArchivedPage(source_id, url, final_url, fetched_at, ArchiveRef(warc_file, offset, length))
-        for source_id, url, final_url, fetched_at, warc_file, offset, length in rows
-    ]
+    return [r[0] for r in rows]
+
+
+def run_archive_refs(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, tuple[str, ArchiveRef]]]:
+    """Per source: requested URL -> (role, where its body lies) for one run's archived responses."""
+    rows = con.execute(
+        "SELECT source_id, url, role, warc_file, warc_offset, warc_length FROM fetch_log "
+        "WHERE run_id = ? AND warc_file IS NOT NULL ORDER BY fetched_at",
+        [run_id],
+    ).fetchall()
+    refs: dict[str, dict[str, tuple[str, ArchiveRef]]] = {}
+    for source_id, url, role, warc_file, offset, length in rows:
+        refs.setdefault(source_id, {})[url] = (role, ArchiveRef(warc_file, offset, length))
+    return refs
+
+
+def stored_sources(con: duckdb.DuckDBPyConnection) -> list[Source]:
+    """Every source in the warehouse, as the sources file described it when last run."""
+    rows = con.execute(
+        "SELECT source_id, name, url, feed_url, platform, country, language, leaning FROM sources ORDER BY 1"
+    ).fetchall()
+    return [Source(*row) for row in rows]
