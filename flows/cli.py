@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser(
+        "extract",
+        help="clean pages given as JSON lines (the nightly flow's cleaner)",
+        description='Read JSON lines {"id", "url", "html"} and write the cleaned post of each as JSON lines: '
+        "title, authors, dates, language, tags, access, text, paragraphs and sentences with voice and speaker.",
+    )
+    p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
+    p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
+
+    p = sub.add_parser(
         "migrate",
         help="create or upgrade the warehouse schema",
         description="Apply pending schema migrations to the warehouse, keeping its rows.",
@@ -206,6 +215,25 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
     return 0 if summary["status"] == "completed" else 1
 
 
+def _cmd_extract(args: argparse.Namespace) -> int:
+    import json
+
+    from transform.records import extract_lines
+
+    source = str(args.input) if args.input else "<stdin>"
+    failures = 0
+    with (
+        args.input.open(encoding="utf-8") if args.input else sys.stdin as lines,
+        args.output.open("w", encoding="utf-8") if args.output else sys.stdout as out,
+    ):
+        for record in extract_lines(lines, source=source):
+            if "error" in record:
+                failures += 1
+                err_console.print(f"[yellow]slant extract:[/yellow] {record['error']}", highlight=False)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 1 if failures else 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
 
@@ -223,6 +251,7 @@ COMMANDS = {
     "demo": _cmd_demo,
     "sql": _cmd_sql,
     "migrate": _cmd_migrate,
+    "extract": _cmd_extract,
     "reprocess": _cmd_reprocess,
     "check-sources": _cmd_check_sources,
     "serve-sample": _cmd_serve_sample,

@@ -30,6 +30,15 @@ _JUNK_AUTHORS = {"admin", "administrator", "staff", "editor", "by", "email the a
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A reader comment, kept apart from the post text."""
+
+    author: str | None
+    published_at: datetime | None
+    text: str
+
+
+@dataclass(frozen=True)
 class Paragraph:
     """One block of the main text; ``is_quote`` for text inside a blockquote."""
 
@@ -52,6 +61,8 @@ class CleanPost:
     paragraphs: tuple[Paragraph, ...]
     text_source: str = "page"
     extractor: str = EXTRACTOR
+    access: str | None = None  # public | paid | members | None when the page does not say
+    comments: tuple[Comment, ...] = ()
 
     @property
     def text(self) -> str:
@@ -222,6 +233,7 @@ def clean_entry(entry: FeedEntry, *, fetched_at: datetime) -> CleanPost:
         language=detect_language(text),
         paragraphs=tuple(paragraphs),
         text_source=entry.via,
+        access=entry.access,
     )
 
 
@@ -231,8 +243,12 @@ def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | 
         tree = trafilatura.load_html(html) if html.strip() else None  # one parse, for the dates and for trafilatura
     except (ValueError, etree.ParserError, etree.XMLSyntaxError) as exc:
         raise ParseError(f"{url}: page could not be parsed: {exc}") from exc
+    if tree is None and html.strip():
+        # trafilatura refuses a bare fragment ("<article>…"); give it a document around it
+        tree = trafilatura.load_html(f"<html><body>{html}</body></html>")
     if tree is None:
         raise ParseError(f"{url}: page could not be parsed")
+
     published, updated = _page_dates(tree)
     doc = trafilatura.bare_extraction(  # extracts from its own copy of the tree
         tree, url=url, include_comments=False, with_metadata=True, as_dict=False, include_tables=True

@@ -7,6 +7,7 @@ not a batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from transform.clean import CleanPost, clean_entry, clean_page
 from transform.dedup import Fingerprint, fingerprint
 from transform.lexicon import LOADED_THRESHOLD, Lexicon, Span, find_spans, post_score, sentence_scores
 from transform.segment import Sentence, segment
+from transform.voice import HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS, QuoteSpan, SentenceVoice, attribute_voice
 
 _WORD = re.compile(r"\w+")
 
@@ -35,6 +37,8 @@ class ProcessedPost:
     text_sha256: str
     word_count: int
     sentences: tuple[Sentence, ...]
+    voices: tuple[SentenceVoice, ...]
+    quotes: tuple[QuoteSpan, ...]
     spans: tuple[Span, ...]
     sentence_scores: tuple[float, ...]
     loaded_score: float
@@ -57,13 +61,29 @@ class Failure:
     reason: str
 
 
+def _in_voice(spans: list[Span], voices: list[SentenceVoice], quotes: list[QuoteSpan]) -> list[Span]:
+    """Mark each loaded span quoted when it lies in someone else's words.
+
+    A span is quoted when its whole sentence is quoted, or when it falls inside a quotation
+    (blockquote or quotation marks) of a mixed sentence. Scare quotes and reported speech are
+    the author's wording, so spans there stay in the author's voice.
+    """
+    verbatim = [(q.start, q.end) for q in quotes if q.how in (HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS)]
+    out = []
+    for span in spans:
+        quoted = voices[span.sentence_no].is_quote or any(s <= span.start and span.end <= e for s, e in verbatim)
+        out.append(dataclasses.replace(span, is_quote=quoted))
+    return out
+
+
 def label_post(
     source_id: str, url: str, final_url: str, body_sha256: str, post: CleanPost, lexicon: Lexicon
 ) -> ProcessedPost:
     """Segment and score an already cleaned post."""
     text = post.text
     sentences = segment(post.paragraphs)
-    spans = find_spans(text, sentences, lexicon)
+    voices, quotes = attribute_voice(text, post.paragraphs, sentences)
+    spans = _in_voice(find_spans(text, sentences, lexicon), voices, quotes)
     scores = sentence_scores(sentences, spans)
     return ProcessedPost(
         source_id=source_id,
@@ -75,6 +95,8 @@ def label_post(
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         word_count=len(_WORD.findall(text)),
         sentences=tuple(sentences),
+        voices=tuple(voices),
+        quotes=tuple(quotes),
         spans=tuple(spans),
         sentence_scores=tuple(scores),
         loaded_score=post_score(scores),

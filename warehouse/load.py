@@ -182,16 +182,21 @@ def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
 
 
 def _sentences_table(posts: Sequence[ProcessedPost]) -> pa.Table:
-    rows = [(post_id_for(p.post.canonical_url), s) for p in posts for s in p.sentences]
+    rows = [
+        (post_id_for(p.post.canonical_url), s, v) for p in posts for s, v in zip(p.sentences, p.voices, strict=True)
+    ]
     return pa.table(
         {
-            "post_id": [pid for pid, _ in rows],
-            "sentence_no": pa.array([s.sentence_no for _, s in rows], pa.int32()),
-            "paragraph_no": pa.array([s.paragraph_no for _, s in rows], pa.int32()),
-            "start_char": pa.array([s.start for _, s in rows], pa.int32()),
-            "end_char": pa.array([s.end for _, s in rows], pa.int32()),
-            "text": pa.array([s.text for _, s in rows], pa.string()),
-            "is_quote": pa.array([s.is_quote for _, s in rows], pa.bool_()),
+            "post_id": [pid for pid, _, _ in rows],
+            "sentence_no": pa.array([s.sentence_no for _, s, _ in rows], pa.int32()),
+            "paragraph_no": pa.array([s.paragraph_no for _, s, _ in rows], pa.int32()),
+            "start_char": pa.array([s.start for _, s, _ in rows], pa.int32()),
+            "end_char": pa.array([s.end for _, s, _ in rows], pa.int32()),
+            "text": pa.array([s.text for _, s, _ in rows], pa.string()),
+            "is_quote": pa.array([v.is_quote for _, _, v in rows], pa.bool_()),
+            "speaker": pa.array([v.speaker for _, _, v in rows], pa.string()),
+            "voice": pa.array([v.voice for _, _, v in rows], pa.string()),
+            "quoted_share": pa.array([v.quoted_share for _, _, v in rows], pa.float64()),
         }
     )
 
@@ -292,7 +297,7 @@ def load_posts(
             _insert(
                 con,
                 "sentences",
-                "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote",
+                "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote, speaker, voice, quoted_share",
                 _sentences_table(changed),
             )
             _insert(
