@@ -21,21 +21,13 @@ from trafilatura.settings import Document
 from extract.discover import FeedEntry
 from extract.errors import ParseError
 from extract.urls import canonical_url
+from transform.comments import Comment, find_comments
 from transform.language import detect_language
 
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}"
 _SPACE = re.compile(r"\s+")
 _MIN_TEXT_CHARS = 40  # shorter "posts" are extraction failures (an empty theme shell), not posts
 _JUNK_AUTHORS = {"admin", "administrator", "staff", "editor", "by", "email the author", "wordpressadmin", "username"}
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A reader comment, kept apart from the post text."""
-
-    author: str | None
-    published_at: datetime | None
-    text: str
 
 
 @dataclass(frozen=True)
@@ -250,8 +242,15 @@ def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | 
         raise ParseError(f"{url}: page could not be parsed")
 
     published, updated = _page_dates(tree)
-    doc = trafilatura.bare_extraction(  # extracts from its own copy of the tree
-        tree, url=url, include_comments=False, with_metadata=True, as_dict=False, include_tables=True
+    comments = find_comments(tree)
+    doc = trafilatura.bare_extraction(
+        # extracts from its own copy of the tree
+        tree,
+        url=url,
+        include_comments=False,
+        with_metadata=True,
+        as_dict=False,
+        include_tables=True,
     )
     if not isinstance(doc, Document) or doc.body is None:
         raise ParseError(f"{url}: no main text found")
@@ -276,4 +275,5 @@ def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | 
         tags=tags,
         language=detect_language(text),
         paragraphs=tuple(paragraphs),
+        comments=comments,
     )

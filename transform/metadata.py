@@ -599,7 +599,8 @@ def _is_excluded_here(node: etree._Element) -> bool:
     if tag in ("html", "body"):
         return False
     if tag in _OFFPAGE_TAGS:
-        return True
+        # WordPress themes put the post's own categories and tags in a <footer> inside its <article>
+        return not (tag == "footer" and any(a.tag == "article" for a in node.iterancestors()))
     itemtype = node.get("itemtype")
     if itemtype and "comment" in itemtype.lower():
         return True

@@ -37,15 +37,16 @@ FROM posts p WHERE p.post_id IN (SELECT unnest(?))
 _UPSERT_POSTS = """
 INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags,
                    language, text, text_sha256, word_count, first_seen_run, last_seen_run, deleted_at, authors,
-                   text_source, extractor)
+                   text_source, extractor, access)
 SELECT post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags, language, text,
-       text_sha256, word_count, run_id, run_id, NULL, authors, text_source, extractor
+       text_sha256, word_count, run_id, run_id, NULL, authors, text_source, extractor, access
 FROM _posts
 ON CONFLICT (post_id) DO UPDATE SET
     url = excluded.url, title = excluded.title, author = excluded.author, published_at = excluded.published_at,
     updated_at = excluded.updated_at, tags = excluded.tags, language = excluded.language, text = excluded.text,
     text_sha256 = excluded.text_sha256, word_count = excluded.word_count, last_seen_run = excluded.last_seen_run,
-    deleted_at = NULL, authors = excluded.authors, text_source = excluded.text_source, extractor = excluded.extractor
+    deleted_at = NULL, authors = excluded.authors, text_source = excluded.text_source, extractor = excluded.extractor,
+    access = excluded.access
 """
 
 
@@ -177,6 +178,7 @@ def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
             "authors": pa.array([list(p.post.authors) for p in posts], pa.list_(pa.string())),
             "text_source": [p.post.text_source for p in posts],
             "extractor": [p.post.extractor for p in posts],
+            "access": pa.array([p.post.access for p in posts], pa.string()),
         }
     )
 
@@ -197,6 +199,19 @@ def _sentences_table(posts: Sequence[ProcessedPost]) -> pa.Table:
             "speaker": pa.array([v.speaker for _, _, v in rows], pa.string()),
             "voice": pa.array([v.voice for _, _, v in rows], pa.string()),
             "quoted_share": pa.array([v.quoted_share for _, _, v in rows], pa.float64()),
+        }
+    )
+
+
+def _comments_table(posts: Sequence[ProcessedPost]) -> pa.Table:
+    rows = [(post_id_for(p.post.canonical_url), n, c) for p in posts for n, c in enumerate(p.post.comments)]
+    return pa.table(
+        {
+            "post_id": pa.array([pid for pid, _, _ in rows], pa.string()),
+            "comment_no": pa.array([n for _, n, _ in rows], pa.int32()),
+            "author": pa.array([c.author for _, _, c in rows], pa.string()),
+            "published_at": pa.array([c.published_at for _, _, c in rows], _TS),
+            "text": pa.array([c.text for _, _, c in rows], pa.string()),
         }
     )
 
@@ -297,7 +312,8 @@ def load_posts(
             _insert(
                 con,
                 "sentences",
-                "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote, speaker, voice, quoted_share",
+                "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote, "
+                "speaker, voice, quoted_share",
                 _sentences_table(changed),
             )
             _insert(
@@ -312,6 +328,8 @@ def load_posts(
                 "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
                 _scores_table(changed, datetime.now(UTC)),
             )
+            con.execute("DELETE FROM comments WHERE post_id IN (SELECT unnest(?))", [changed_ids])
+            _insert(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
             _save_fingerprints(con, changed)
             _link_duplicates(con, changed_ids)
         save_url_state(con, records, frozenset({"post"}))

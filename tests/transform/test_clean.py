@@ -52,3 +52,10 @@ def test_dates_after_the_fetch_are_dropped() -> None:
 def test_pages_without_main_text_raise_parse_error(html: str) -> None:
     with pytest.raises(ParseError):
         clean_page(html, "http://x.example/p", fetched_at=datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_comments_are_kept_apart_with_their_authors(seed: CleanPost) -> None:
+    assert [c.author for c in seed.comments] == ["reader_one", "reader_two", "reader_three"]
+    assert seed.comments[0].text == "About time the party acted."
+    assert seed.comments[0].published_at == datetime(2010, 10, 7, 21, 40, tzinfo=UTC)
+    assert all(c.text not in seed.text for c in seed.comments)
