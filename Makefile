@@ -11,7 +11,8 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test lint typecheck check lock clean
+.PHONY: venv demo test lint typecheck check lock clean eval eval-extract bench
+
 
 venv: $(STAMP)
 
@@ -27,7 +28,17 @@ demo: $(STAMP)  ## the main job, offline: sample blogosphere on 127.0.0.1 -> dat
 test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Prefect flow runs)
 	$(BIN)/python -m pytest -q
 
+bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
+	$(BIN)/python -m bench.crawl
+
+eval: eval-extract  ## every evaluation (heavy; not part of make test)
+
+
+eval-extract: $(STAMP)  ## main-text P/R/F1 and speed on ../shared/corpora/article-extraction-benchmark, vs bare trafilatura
+	$(BIN)/python -m transform.evaluation.extraction --check
+
 lint: $(STAMP)
+
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
