@@ -2,8 +2,10 @@
 
 The lower bound of a polite crawl is set by the busiest host: its requests never overlap and
 never start closer than the minimum interval, so n requests take at least (n - 1) × interval
-plus one response's latency; hosts run in parallel. A ratio near 1 means the crawl is bounded by politeness, not by our overhead;
-hosts crawled one after another would give roughly the number of hosts.
+plus one response's latency; hosts run in parallel. A ratio near 1 means the crawl is bounded
+by politeness, not by our overhead; hosts crawled one after another would give roughly the
+number of hosts.
+
 
 Run: ``make bench`` (or ``python -m bench.crawl``).
 """
