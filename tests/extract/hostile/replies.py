@@ -148,12 +148,13 @@ class Router:
     """One site's paths: exact path lookup (query ignored unless the route reads it).
 
     A path missing only its trailing slash is redirected (301) to the slashed path, as
-    WordPress and Ghost do; anything else unknown is 404.
+    WordPress and Ghost do; anything else unknown goes to ``fallback`` when set, else 404.
     """
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, fallback: Route | None = None) -> None:
         self.base_url = base_url
         self.routes: dict[str, Route] = {}
+        self.fallback = fallback
 
     def add(self, path: str, route: Route | Resource) -> None:
         """Register ``route`` (or a static ``Resource``) at ``path`` (leading slash)."""
@@ -172,4 +173,4 @@ class Router:
             return route(req)
         if not req.path.endswith("/") and req.path + "/" in self.routes:
             return redirect(self.base_url.rstrip("/") + req.path + "/")(req)
-        return error(404)
+        return self.fallback(req) if self.fallback is not None else error(404)

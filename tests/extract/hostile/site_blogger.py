@@ -77,7 +77,7 @@ def _entry(env: Env, post: Post) -> dict[str, object]:
     }
 
 
-def _window(req: Req, total: int) -> tuple[int, int] | None:
+def _window(req: Req) -> tuple[int, int] | None:
     try:
         start = int(req.query.get("start-index", "1"))
         size = int(req.query.get("max-results", "25"))
@@ -142,7 +142,7 @@ def _atom_feed(env: Env, posts: Sequence[Post], start: int, size: int) -> str:
 
 def _feed_route(env: Env, posts: Sequence[Post]) -> Route:
     def route(req: Req) -> Reply:
-        window = _window(req, len(posts))
+        window = _window(req)
         if window is None:
             return error(400, body="Invalid start-index or max-results\n")
         start, size = window

@@ -7,6 +7,7 @@ Down on day 1 (its server is not started, so connections are refused).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from tests.extract.hostile import content
@@ -98,7 +99,11 @@ def _home(env: Env, posts: Sequence[Post]) -> str:
         f'<article class="post-card post"><a class="post-card-content-link" href="{url_of(env, p)}"><header class="post-card-header"><h2 class="post-card-title">{esc(p.title)}</h2></header><div class="post-card-excerpt">{esc(excerpt(p, 25))}</div></a></article>'
         for p in posts
     )
-    return _head(env, NAME, env.base) + f'<main id="site-main" class="site-main outer"><div class="inner posts"><div class="post-feed">\n{cards}\n</div></div></main>\n' + _foot(env)
+    return (
+        _head(env, NAME, env.base)
+        + f'<main id="site-main" class="site-main outer"><div class="inner posts"><div class="post-feed">\n{cards}\n</div></div></main>\n'
+        + _foot(env)
+    )
 
 
 def _feed(env: Env, posts: Sequence[Post]) -> str:
@@ -106,7 +111,7 @@ def _feed(env: Env, posts: Sequence[Post]) -> str:
         FeedItem(
             title=p.title,
             link=url_of(env, p),
-            guid=f"6720{i:04d}e5c0a1b2c3d4e5f6",
+            guid=hashlib.sha256(p.slug.encode()).hexdigest()[:24],
             author=p.author,
             categories=p.tags,
             published=p.published,
@@ -114,9 +119,11 @@ def _feed(env: Env, posts: Sequence[Post]) -> str:
             summary=excerpt(p, 30),
             content_html=body_html(p.paragraphs),
         )
-        for i, p in enumerate(posts)
+        for p in posts
     ]
-    channel = Channel(NAME, env.base, f"{env.base}rss/", "Port politics and the people who run it", newest(posts), "", GENERATOR)
+    channel = Channel(
+        NAME, env.base, f"{env.base}rss/", "Port politics and the people who run it", newest(posts), "", GENERATOR
+    )
     return rss2(channel, items, cdata_text=True, gmt=True)
 
 
