@@ -62,9 +62,10 @@ class TooLarge(FetchError):
 class HTTPStatusError(FetchError):
     """The server answered with a status slant cannot use."""
 
-    def __init__(self, message: str, *, url: str, status_code: int) -> None:
+    def __init__(self, message: str, *, url: str, status_code: int, retry_after: float | None = None) -> None:
         super().__init__(message, url=url)
         self.status_code = status_code
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if it said
 
 
 class UnsupportedContent(FetchError):

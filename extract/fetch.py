@@ -5,8 +5,8 @@
 * checks every URL, and every redirect target, with the address guard;
 * follows at most ``max_redirects`` redirects itself and detects loops;
 * sends ``If-None-Match`` / ``If-Modified-Since`` when the caller knows them;
-* retries connection errors, 429 and 5xx a bounded number of times (urllib3's ``Retry``, which
-  honours ``Retry-After``, capped so a hostile server cannot park a worker for an hour);
+* retries failed connections (urllib3's ``Retry``); answers worth retrying (429, 5xx) raise
+  ``HTTPStatusError`` carrying the server's ``Retry-After``, for the caller to retry politely;
 * streams the body and stops at the size cap, counted after gzip/deflate decoding, and at the
   total deadline;
 * refuses bodies that are not HTML, XML or JSON, whatever the Content-Type says.
@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -70,37 +71,32 @@ class FetchResult:
         return self.headers.get("content-type", "")
 
 
-class _CappedRetry(Retry):
-    """urllib3 Retry whose Retry-After sleep is capped (set ``max_retry_after``)."""
-
-    max_retry_after: float = 30.0
-
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.max_retry_after)
-
-    def new(self, **kw):  # type: ignore[no-untyped-def]
-        retry = super().new(**kw)
-        retry.max_retry_after = self.max_retry_after
-        return retry
+def _retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), via urllib3."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(Retry().parse_retry_after(value)))
+    except Exception:  # noqa: BLE001 - urllib3 raises its own InvalidHeader; a bad header means "not said"
+        return None
 
 
 def new_session(policy: FetchPolicy) -> requests.Session:
     """A session with the User-Agent and the bounded retry policy mounted."""
-    retry = _CappedRetry(
+    # Only failed connections are retried here: no request reached the server, so politeness
+    # is not at stake. Answers (429, 5xx) and timeouts are retried by the caller, through the
+    # per-host throttle and honouring Retry-After (extract.harvest.HostClient).
+    retry = Retry(
         total=policy.retries,
         connect=policy.retries,
-        read=policy.retries,
-        status=policy.retries,
+        read=0,
+        status=0,
         redirect=0,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=("GET", "HEAD"),
-        backoff_factor=0.5,
-        backoff_jitter=0.25,
-        respect_retry_after_header=True,
+        backoff_factor=0.2,
+        respect_retry_after_header=False,  # else urllib3 itself retries 429/503 that carry Retry-After
         raise_on_status=False,
     )
-    retry.max_retry_after = policy.max_retry_after_s
+
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
     session.mount("http://", adapter)
@@ -152,11 +148,14 @@ def fetch(
     etag: str | None = None,
     last_modified: str | None = None,
     accept_gzip: bool = False,
+    pace: Callable[[], None] | None = None,
 ) -> FetchResult:
     """GET ``url`` under ``policy``; 304 is a result (``not_modified``), other failures raise.
 
     ``accept_gzip`` lets a raw gzip body through (sitemaps published as ``.xml.gz`` files).
+    ``pace`` is called before each redirect hop, so the caller's per-host throttle covers hops.
     """
+
     started = time.monotonic()
     deadline = started + policy.total_timeout_s
     headers: dict[str, str] = {}
@@ -166,8 +165,10 @@ def fetch(
         headers["If-Modified-Since"] = last_modified
     current = url
     seen = {url}
-    for _hop in range(policy.max_redirects + 1):
+    for hop in range(policy.max_redirects + 1):
         check_url(current, policy.private)
+        if hop and pace is not None:
+            pace()  # a redirect hop is one more request to a host: it waits its turn too
         try:
             response = session.get(
                 current,
@@ -199,7 +200,12 @@ def fetch(
                 check_content(body, response.headers.get("content-type", ""), url, accept_gzip=accept_gzip)
 
             else:
-                raise HTTPStatusError(f"{url}: HTTP {status} {response.reason}", url=url, status_code=status)
+                raise HTTPStatusError(
+                    f"{url}: HTTP {status} {response.reason}",
+                    url=url,
+                    status_code=status,
+                    retry_after=_retry_after(response.headers.get("retry-after")),
+                )
             return FetchResult(
                 url=url,
                 final_url=current,

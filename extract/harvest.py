@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from extract.archive import ArchiveRef, RunArchive
 from extract.decode import decode_body
@@ -28,7 +29,12 @@ from extract.robots import RobotsRules, load_robots
 from extract.sources import Source
 from extract.urls import canonical_url, host_key
 
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Without Retry-After: wait ~1 s, then ~2 s (x0.5-1.5 jitter so hosts' retries do not align).
+_BACKOFF = wait_exponential_jitter(initial=1.0, max=8.0, jitter=0.5)
+
 # A feed body shorter than this is taken for a summary and the page is fetched instead.
+
 _MIN_FULL_FEED_CHARS = 600
 _TRUNCATED = re.compile(
     r"(\[(?:…|\.\.\.)\]|…|\.\.\.|read more|continue reading|the post .* appeared first on .*)\s*$", re.I
@@ -165,7 +171,6 @@ class HostClient:
         pause = self._last_request + interval - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-        self._last_request = time.monotonic()
 
     def robots(self, harvest: Harvest, url: str) -> RobotsRules:
         """The host's robots.txt rules, fetched (and recorded) once per night."""
@@ -192,6 +197,32 @@ class HostClient:
         harvest.records.append(_record(harvest.source_id, url, result, role, ref))
         return result
 
+    def _retryable(self, exc: BaseException) -> bool:
+        """429, 5xx and timeouts are worth another try, unless the server asks for a longer wait than we give."""
+        if isinstance(exc, HTTPStatusError):
+            if exc.status_code not in _RETRY_STATUSES:
+                return False
+            return exc.retry_after is None or exc.retry_after <= self.policy.max_retry_after_s
+        return isinstance(exc, FetchTimeout)
+
+    def _retry_wait(self, state: RetryCallState) -> float:
+        """Retry-After when the server gave one, else exponential backoff with jitter."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, HTTPStatusError) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(_BACKOFF(state))
+
+    def _with_retries(self, harvest: Harvest, url: str, role: str, hint: CacheHint | None) -> FetchResult:
+        """One request, retried on 429/5xx/timeouts; every attempt is recorded and throttled."""
+        interval = self.interval(harvest, url)
+        retrying = Retrying(
+            retry=retry_if_exception(self._retryable),
+            stop=stop_after_attempt(self.policy.retries + 1),
+            wait=self._retry_wait,
+            reraise=True,
+        )
+        return retrying(self._recorded, harvest, url, role, hint, interval)
+
     def interval(self, harvest: Harvest, url: str) -> float:
         delay = self.robots(harvest, url).crawl_delay(self.policy.user_agent)
         return max(self.min_interval_s, delay or 0.0)
@@ -201,9 +232,26 @@ class HostClient:
     ) -> FetchResult:
         self._wait_turn(self.min_interval_s if interval is None else interval)
         hint = hint or CacheHint()
-        return fetch(
-            self.session, url, self.policy, etag=hint.etag, last_modified=hint.last_modified, accept_gzip=accept_gzip
-        )
+        pause = self.min_interval_s if interval is None else interval
+
+        def pace() -> None:
+            self._last_request = time.monotonic()
+            self._wait_turn(pause)
+
+        try:
+            return fetch(
+                self.session,
+                url,
+                self.policy,
+                etag=hint.etag,
+                last_modified=hint.last_modified,
+                accept_gzip=accept_gzip,
+                pace=pace,
+            )
+        finally:
+            # The interval runs from the end of a request to the start of the next: as seen by the
+            # server, two requests are never closer than the interval, however slow the network.
+            self._last_request = time.monotonic()
 
     def get(
         self, harvest: Harvest, url: str, role: str, hint: CacheHint | None = None, *, quiet_404: bool = False
@@ -222,7 +270,7 @@ class HostClient:
                 refused = Blocked(f"{url}: disallowed by robots.txt ({rules.reason})", url=url)
                 harvest.records.append(_failure(harvest.source_id, url, role, refused, datetime.now(UTC)))
                 raise refused
-            result = self._recorded(harvest, url, role, hint, self.interval(harvest, url))
+            result = self._with_retries(harvest, url, role, hint)
             self._failures_in_a_row = 0
             return result
         except FetchError as exc:

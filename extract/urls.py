@@ -18,7 +18,10 @@ def canonical_url(url: str) -> str:
     except ValueError:
         normal = url.strip()
     parts = urlsplit(normal)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    # courlan percent-encodes characters that are legal in a path ("/@author/post" → "/%40author/post");
+    # the path as published is kept, so the key matches the URL the blog itself uses.
+    path = urlsplit(url.strip()).path or "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def host_key(url: str) -> str:

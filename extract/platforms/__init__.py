@@ -239,9 +239,11 @@ def index_entries(
             or (step.when == "last_resort" and (merged or unchanged))
         ):
             continue
+        answered_304 = len(unchanged)
         found = _READERS[step.via](run)
-        if step.when in ("first", "fallback") and found:
-            primary_found = True
+        if step.when in ("first", "fallback") and (found or len(unchanged) > answered_304):
+            primary_found = True  # a 304 is "nothing new here", not "nothing here": no fallback
+
         for entry in found:
             key = canonical_url(entry.url)
             if key == home_key:
