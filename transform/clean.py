@@ -10,8 +10,8 @@ take metadata from the page first and the feed entry second. The page is parsed 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -23,6 +23,7 @@ from extract.errors import ParseError
 from extract.urls import canonical_url
 from transform.comments import Comment, find_comments
 from transform.language import detect_language
+from transform.metadata import page_metadata
 
 EXTRACTOR = f"trafilatura-{trafilatura.__version__}"
 _SPACE = re.compile(r"\s+")
@@ -54,6 +55,8 @@ class CleanPost:
     text_source: str = "page"
     extractor: str = EXTRACTOR
     access: str | None = None  # public | paid | members | None when the page does not say
+    metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where its value came from
+
     comments: tuple[Comment, ...] = ()
 
     @property
@@ -136,46 +139,6 @@ def _paragraphs(body: etree._Element) -> list[Paragraph]:
     return out
 
 
-def _parse_when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _page_dates(tree: etree._Element) -> tuple[datetime | None, datetime | None]:
-    """Published/updated times the page states with a time of day (meta, then ``<time>``)."""
-
-    def first(xpaths: list[str]) -> datetime | None:
-        for xp in xpaths:
-            for value in tree.xpath(xp):
-                when = _parse_when(str(value))
-                if when:
-                    return when
-        return None
-
-    published = first(
-        [
-            '//meta[@property="article:published_time"]/@content',
-            '//meta[@itemprop="datePublished"]/@content',
-            '//time[contains(@class,"published")]/@datetime',
-            "//article//time/@datetime",
-            "//time/@datetime",
-        ]
-    )
-    updated = first(
-        [
-            '//meta[@property="article:modified_time"]/@content',
-            '//meta[@itemprop="dateModified"]/@content',
-            '//time[contains(@class,"updated")]/@datetime',
-        ]
-    )
-    return published, updated
-
-
 def _authors(raw: str | None, entry: FeedEntry | None) -> tuple[str, ...]:
     names = [a.strip() for a in (raw or "").split(";")]
     names = [re.sub(r"^by\s+", "", n, flags=re.I) for n in names if n]
@@ -226,6 +189,17 @@ def clean_entry(entry: FeedEntry, *, fetched_at: datetime) -> CleanPost:
         paragraphs=tuple(paragraphs),
         text_source=entry.via,
         access=entry.access,
+        metadata_sources={
+            name: entry.via
+            for name, value in (
+                ("title", entry.title),
+                ("authors", entry.author),
+                ("published_at", entry.published),
+                ("updated_at", entry.updated),
+                ("tags", entry.tags),
+            )
+            if value
+        },
     )
 
 
@@ -241,14 +215,13 @@ def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | 
     if tree is None:
         raise ParseError(f"{url}: page could not be parsed")
 
-    published, updated = _page_dates(tree)
+    meta = page_metadata(tree, url)  # reads the tree; bare_extraction works on its own copy
     comments = find_comments(tree)
     doc = trafilatura.bare_extraction(
-        # extracts from its own copy of the tree
         tree,
         url=url,
         include_comments=False,
-        with_metadata=True,
+        with_metadata=False,
         as_dict=False,
         include_tables=True,
     )
@@ -257,23 +230,32 @@ def clean_page(html: str, url: str, *, fetched_at: datetime, entry: FeedEntry | 
     paragraphs = _paragraphs(doc.body)
     if sum(len(p.text) for p in paragraphs) < _MIN_TEXT_CHARS:
         raise ParseError(f"{url}: main text too short ({sum(len(p.text) for p in paragraphs)} chars)")
-    if published is None and entry is not None:
-        published = entry.published
-    if published is None and doc.date:
-        published = _parse_when(doc.date)
-    if updated is None and entry is not None:
-        updated = entry.updated
-    page_canonical = doc.url if doc.url and urlsplit(doc.url).netloc == urlsplit(url).netloc else url
-    tags = tuple(dict.fromkeys([*(doc.categories or []), *(doc.tags or []), *(entry.tags if entry else ())]))
+    sources = dict(meta.sources)
+    published = meta.published_at
+    if entry is not None and entry.published and (published is None or sources.get("published_at") == "url"):
+        published = entry.published  # a date read from the URL has no time of day; the entry's has
+        sources["published_at"] = entry.via
+    updated = meta.updated_at or (entry.updated if entry else None)
+    for name, page_value, entry_value in (
+        ("updated_at", meta.updated_at, entry.updated if entry else None),
+        ("title", meta.title, entry.title if entry else None),
+        ("authors", meta.authors, entry.author if entry else None),
+    ):
+        if not page_value and entry_value and entry is not None:
+            sources[name] = entry.via
+    page_canonical = meta.canonical_url if urlsplit(meta.canonical_url or "").netloc == urlsplit(url).netloc else url
+    tags = tuple(dict.fromkeys([*meta.tags, *(entry.tags if entry else ())]))
     text = "\n\n".join(p.text for p in paragraphs)
     return CleanPost(
-        canonical_url=canonical_url(page_canonical),
-        title=doc.title or (entry.title if entry else None),
-        authors=_authors(doc.author, entry),
+        canonical_url=canonical_url(page_canonical or url),
+        title=meta.title or (entry.title if entry else None),
+        authors=meta.authors or _authors(None, entry),
         published_at=_not_after(published, fetched_at),
         updated_at=_not_after(updated, fetched_at),
         tags=tags,
         language=detect_language(text),
         paragraphs=tuple(paragraphs),
+        access=meta.access or (entry.access if entry else None),
         comments=comments,
+        metadata_sources=sources,
     )

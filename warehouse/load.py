@@ -37,16 +37,17 @@ FROM posts p WHERE p.post_id IN (SELECT unnest(?))
 _UPSERT_POSTS = """
 INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags,
                    language, text, text_sha256, word_count, first_seen_run, last_seen_run, deleted_at, authors,
-                   text_source, extractor, access)
+                   text_source, extractor, access, metadata_sources)
 SELECT post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags, language, text,
-       text_sha256, word_count, run_id, run_id, NULL, authors, text_source, extractor, access
+       text_sha256, word_count, run_id, run_id, NULL, authors, text_source, extractor, access, metadata_sources
 FROM _posts
 ON CONFLICT (post_id) DO UPDATE SET
     url = excluded.url, title = excluded.title, author = excluded.author, published_at = excluded.published_at,
     updated_at = excluded.updated_at, tags = excluded.tags, language = excluded.language, text = excluded.text,
     text_sha256 = excluded.text_sha256, word_count = excluded.word_count, last_seen_run = excluded.last_seen_run,
     deleted_at = NULL, authors = excluded.authors, text_source = excluded.text_source, extractor = excluded.extractor,
-    access = excluded.access
+    access = excluded.access, metadata_sources = excluded.metadata_sources
+
 """
 
 
@@ -179,6 +180,7 @@ def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
             "text_source": [p.post.text_source for p in posts],
             "extractor": [p.post.extractor for p in posts],
             "access": pa.array([p.post.access for p in posts], pa.string()),
+            "metadata_sources": pa.array([json.dumps(p.post.metadata_sources, sort_keys=True) for p in posts]),
         }
     )
 
