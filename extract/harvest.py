@@ -8,6 +8,7 @@ failures never raise out of ``harvest_source``, so one broken blog cannot end th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -25,7 +26,7 @@ from extract.discover import FeedEntry
 from extract.errors import Blocked, FetchError, FetchTimeout, HTTPStatusError
 from extract.fetch import FetchPolicy, FetchResult, fetch, new_session
 from extract.platforms import index_entries
-from extract.robots import RobotsRules, load_robots
+from extract.robots import RobotsRules, load_robots, robots_url
 from extract.sources import Source
 from extract.urls import canonical_url, host_key
 
@@ -50,6 +51,7 @@ class CacheHint:
     last_modified: str | None = None
     role: str = "post"
     published: datetime | None = None
+    body: str | None = None  # kept for robots.txt only, to reuse on a 304
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class FetchRecord:
     last_modified: str | None = None
     role: str = "post"  # post | feed | sitemap | homepage | robots | api
     archive: ArchiveRef | None = None
+    text: str | None = None  # the body as text, kept for robots.txt only (see CacheHint.body)
 
 
 @dataclass(frozen=True)
@@ -156,9 +159,11 @@ class HostClient:
         *,
         failure_limit: int = 5,
         archive: RunArchive | None = None,
+        robots_hints: Mapping[str, CacheHint] | None = None,
     ) -> None:
         self.policy = policy
         self.archive = archive
+        self.robots_hints = robots_hints or {}
         self.min_interval_s = min_interval_s
         self.session = session or new_session(policy)
         self.failure_limit = failure_limit
@@ -176,7 +181,10 @@ class HostClient:
         """The host's robots.txt rules, fetched (and recorded) once per night."""
         key = host_key(url)
         if key not in self._robots:
-            self._robots[key] = load_robots(url, lambda u: self._recorded(harvest, u, "robots"))
+            hint = self.robots_hints.get(robots_url(url))
+            self._robots[key] = load_robots(
+                url, lambda u: self._recorded(harvest, u, "robots", hint), hint.body if hint else None
+            )
         return self._robots[key]
 
     def _recorded(
@@ -194,7 +202,10 @@ class HostClient:
             ref = self.archive.write(
                 url, result.status_code, result.headers, result.body, result.fetched_at, final_url=result.final_url
             )
-        harvest.records.append(_record(harvest.source_id, url, result, role, ref))
+        record = _record(harvest.source_id, url, result, role, ref)
+        if role == "robots" and not result.not_modified:
+            record = dataclasses.replace(record, text=result.body.decode("utf-8", errors="replace"))
+        harvest.records.append(record)
         return result
 
     def _retryable(self, exc: BaseException) -> bool:
@@ -446,7 +457,11 @@ def harvest_host(
     Every response with a body is written to ``archive`` (when given) before it is recorded.
     """
     interval = max([host_delay_s, *(s.min_interval_s for s in sources if s.min_interval_s is not None)])
-    client = HostClient(policy, interval, failure_limit=failure_limit, archive=archive)
+    robots_hints = {
+        url: hint for source in sources for url, hint in known.get(source.id, {}).items() if hint.role == "robots"
+    }
+    client = HostClient(policy, interval, failure_limit=failure_limit, archive=archive, robots_hints=robots_hints)
+
     try:
         return [
             harvest_source(

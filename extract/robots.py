@@ -44,7 +44,7 @@ def robots_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
 
-def load_robots(url: str, get: Callable[[str], FetchResult]) -> RobotsRules:
+def load_robots(url: str, get: Callable[[str], FetchResult], cached: str | None = None) -> RobotsRules:
     """Fetch and parse the robots.txt of ``url``'s host with ``get``.
 
     Raises ``Blocked`` when the host may not be fetched at all.
@@ -59,5 +59,8 @@ def load_robots(url: str, get: Callable[[str], FetchResult]) -> RobotsRules:
         raise  # the host itself is refused; robots.txt has no say
     except FetchError as exc:
         return RobotsRules(None, allow_all=False, reason=f"robots.txt unavailable ({exc.kind})")
+    if result.not_modified and cached is not None:
+        return RobotsRules(Protego.parse(cached), allow_all=True, reason="robots.txt (unchanged)")
     text = result.body.decode("utf-8", errors="replace")
+
     return RobotsRules(Protego.parse(text), allow_all=True, reason="robots.txt")

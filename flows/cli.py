@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Crawl every source in FILE, extract and label new or changed posts, load DuckDB.",
     )
     p.add_argument("--sources", type=_path, required=True, metavar="FILE", help="sources YAML file")
+    p.add_argument(
+        "--backfill", action="store_true", help="walk each blog's archives (API pages, paged feeds, sitemaps)"
+    )
+    p.add_argument("--since", metavar="DATE", help="with --backfill: go back to this ISO date (e.g. 2026-01-01)")
     _add_common(p)
 
     p = sub.add_parser(
@@ -174,18 +178,27 @@ def print_summary(summary: dict[str, Any]) -> None:
         console.print(f"  [yellow]![/yellow] {line}")
 
 
-def run_flow(settings_overrides: dict[str, Any], config: Path | None, sources_file: Path) -> dict[str, Any]:
+def run_flow(
+    settings_overrides: dict[str, Any],
+    config: Path | None,
+    sources_file: Path,
+    *,
+    backfill: bool = False,
+    since: str | None = None,
+) -> dict[str, Any]:
     from prefect.task_runners import ThreadPoolTaskRunner
 
+    from extract.sources import load_sources
     from flows.nightly import nightly
     from flows.settings import load_settings
 
     settings = load_settings(config, **settings_overrides)
+    load_sources(sources_file)  # a bad file is reported here, plainly, before Prefect starts
     runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.max_hosts_in_parallel)
     flow_run = nightly.with_options(task_runner=runner)  # type: ignore[arg-type]
     extra = {k: v for k, v in settings_overrides.items() if k != "db_path" and v is not None}
     return flow_run(  # type: ignore[no-any-return]
-        str(sources_file), str(settings.db_path), str(config) if config else None, extra or None
+        str(sources_file), str(settings.db_path), str(config) if config else None, extra or None, backfill, since
     )
 
 
@@ -193,7 +206,8 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
     from flows.progress import RichProgress
 
     with RichProgress(console):
-        summary = run_flow({"db_path": args.db}, args.config, args.sources)
+        summary = run_flow({"db_path": args.db}, args.config, args.sources, backfill=args.backfill, since=args.since)
+
     print_summary(summary)
     return 0 if summary["status"] == "completed" else 1
 

@@ -54,8 +54,8 @@ from warehouse.load import (  # noqa: E402
     upsert_sources,
 )
 
-# Index pages (feeds, sitemaps, API listings): their validators are stored only after the posts.
-_INDEX_ROLES = frozenset({"feed", "sitemap", "api"})
+# Index pages (feeds, sitemaps, API listings, robots.txt): validators stored only after the posts.
+_INDEX_ROLES = frozenset({"feed", "sitemap", "api", "robots"})
 
 
 @lru_cache(maxsize=4)

@@ -95,13 +95,14 @@ def known_state(con: duckdb.DuckDBPyConnection, source_ids: Iterable[str]) -> di
     if not ids:
         return state
     rows = con.execute(
-        "SELECT u.source_id, u.url, u.etag, u.last_modified, u.role, p.published_at FROM url_state u "
+        "SELECT u.source_id, u.url, u.etag, u.last_modified, u.role, p.published_at, u.body FROM url_state u "
         "LEFT JOIN posts p ON p.url = u.url AND p.deleted_at IS NULL "
         "WHERE u.source_id IN (SELECT unnest(?)) AND (u.role <> 'post' OR p.post_id IS NOT NULL)",
         [ids],
     ).fetchall()
-    for source_id, url, etag, last_modified, role, published in rows:
-        state[source_id][url] = CacheHint(etag, last_modified, role, published)
+    for source_id, url, etag, last_modified, role, published, body in rows:
+        state[source_id][url] = CacheHint(etag, last_modified, role, published, body)
+
     return state
 
 
@@ -142,17 +143,17 @@ def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, records: Sequence[F
 def save_url_state(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord], roles: frozenset[str]) -> None:
     """Remember validators of successful fetches whose role is in ``roles``; 304s only move ``last_checked_at``."""
     fresh = [
-        (r.url, r.source_id, r.role, r.etag, r.last_modified, r.fetched_at, r.fetched_at)
+        (r.url, r.source_id, r.role, r.etag, r.last_modified, r.fetched_at, r.fetched_at, r.text)
         for r in records
         if r.role in roles and r.error is None and not r.not_modified
     ]
     checked = [(r.fetched_at, r.url) for r in records if r.role in roles and r.not_modified]
     if fresh:
         con.executemany(
-            "INSERT INTO url_state (url, source_id, role, etag, last_modified, fetched_at, last_checked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+            "INSERT INTO url_state (url, source_id, role, etag, last_modified, fetched_at, last_checked_at, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
             "last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, "
-            "last_checked_at = excluded.last_checked_at",
+            "last_checked_at = excluded.last_checked_at, body = excluded.body",
             fresh,
         )
     if checked:

@@ -128,7 +128,10 @@ def test_second_night_is_mostly_conditional_requests_answered_304(nights: dict[s
     for r in sorted(log, key=lambda r: (r.host_key, r.started)):
         print("  ", r.host_key, r.path[:60], r.status, "conditional" if r in conditional else "")
 
-    assert share >= 0.5, share  # the 90% is reported in the closing note with the breakdown
+    # Measured 26 of 36 (72%). The rest are changes and faults that must not be 304: the edited
+    # post's API page, the feed that lost the deleted post, the 410 itself, the 429 and two 503s
+    # before their retries, the autodetect site's homepage and three sitemap probes that 404.
+    assert share >= 0.7, share
 
 
 def test_edited_post_is_updated_with_its_old_version_kept_and_deleted_post_marked(nights: dict[str, Any]) -> None:

@@ -106,18 +106,19 @@ def test_second_night_finds_nothing_new_and_changes_only_runs_and_fetch_log(two_
     pages = con.execute("SELECT count(*) FROM posts WHERE text_source = 'page'").fetchone()[0]  # type: ignore[index]
     con.close()
     # Feeds, sitemaps and every post whose page was fetched answer 304 (posts taken from a
-    # full-content feed have no page to re-check); robots.txt and the homepage of the blog
-    # without a configured feed are fetched unconditionally, and the WordPress blog's REST API
-    # is probed and answers 404 (the sample serves none).
+    # full-content feed have no page to re-check), and so does robots.txt (its text is kept for
+    # that); the homepage of the blog without a configured feed is fetched unconditionally, and
+    # the WordPress blog's REST API is probed and answers 404 (the sample serves none).
+
     assert answers == [
         ("api", False, 1),
         ("feed", True, 3),
         ("homepage", False, 1),
         ("post", True, pages),
-        ("robots", False, 3),
+        ("robots", True, 3),
         ("sitemap", True, 1),
     ]
-    assert second["not_modified"] == 4 + pages > 4
+    assert second["not_modified"] == 7 + pages > 7
 
     for table in TABLES:
         if table in ("runs", "fetch_log"):
