@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +34,7 @@ from extract.platforms.feeds import (
 )
 from extract.platforms.links import homepage_post_links
 from extract.xmlguard import screen_feed
-from tests.httpfixtures import Handler, Served, respond
+from tests.httpfixtures import Handler, http_server, respond
 
 POLICY = FetchPolicy(
     user_agent="t",
@@ -48,34 +46,6 @@ POLICY = FetchPolicy(
 XML = {"Content-Type": "application/xml; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-@contextmanager
-def http_server(routes: dict[str, Handler]) -> Iterator[Served]:
-    """``tests.httpfixtures.http_server`` with a 20 ms shutdown poll (its 0.5 s default, per test, adds up)."""
-    served = Served("")
-
-    class _Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            served.hits.append(self.path)
-            route = routes.get(self.path.split("?")[0])
-            if route is None:
-                self.send_error(404)
-                return
-            route(self)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    served.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield served
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class Getter:
