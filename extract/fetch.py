@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,6 +103,8 @@ def new_session(policy: FetchPolicy) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = policy.user_agent
+    session.headers["Accept-Encoding"] = "gzip, deflate"  # what _read_capped can inflate under the size cap
+
     session.headers["Accept"] = (
         "text/html,application/xhtml+xml,application/xml,application/rss+xml,application/atom+xml,application/json;q=0.9,*/*;q=0.5"
     )
@@ -112,15 +115,42 @@ def _read_capped(response: requests.Response, url: str, policy: FetchPolicy, dea
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > policy.max_body_bytes:
         raise TooLarge(f"{url}: Content-Length {declared} over the cap of {policy.max_body_bytes} bytes", url=url)
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # zlib accepts gzip and zlib streams with wbits 32+15; a raw deflate stream needs -15.
+        inflater = zlib.decompressobj(47 if encoding != "deflate" else 15)
+    elif encoding in ("", "identity"):
+        inflater = None
+    else:
+        raise UnsupportedContent(f"{url}: unsupported Content-Encoding {encoding!r}", url=url)
     parts: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(_CHUNK):
-        size += len(chunk)
+
+    def keep(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
         if size > policy.max_body_bytes:
             raise TooLarge(f"{url}: body over the cap of {policy.max_body_bytes} bytes (after decoding)", url=url)
-        if time.monotonic() > deadline:
-            raise FetchTimeout(f"{url}: total deadline of {policy.total_timeout_s:.0f} s passed while reading", url=url)
-        parts.append(chunk)
+        parts.append(data)
+
+    try:
+        while chunk := response.raw.read(_CHUNK, decode_content=False):
+            if time.monotonic() > deadline:
+                raise FetchTimeout(
+                    f"{url}: total deadline of {policy.total_timeout_s:.0f} s passed while reading", url=url
+                )
+            if inflater is None:
+                keep(chunk)
+                continue
+            # Inflate at most what the cap still allows: a bomb never gets past the budget in memory.
+            pending = chunk
+            while pending:
+                keep(inflater.decompress(pending, policy.max_body_bytes - size + 1))
+                pending = inflater.unconsumed_tail
+        if inflater is not None:
+            keep(inflater.flush())
+    except zlib.error as exc:
+        raise UnsupportedContent(f"{url}: body does not inflate as {encoding}: {exc}", url=url) from exc
     return b"".join(parts)
 
 
