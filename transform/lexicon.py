@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from transform.segment import Sentence
 
-LEXICON_VERSION = "lexicon-0.1"
+LEXICON_VERSION = "lexicon-1.0"
 LOADED_THRESHOLD = 0.5  # a sentence scoring above this counts as "loaded" in post shares
 
 
@@ -34,23 +34,50 @@ class Span:
     is_quote: bool
 
 
+RULE_KINDS = ("not_before", "not_after", "only_with")
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """One line of ``context-rules-<version>.tsv``: when a match of ``term`` is cancelled."""
+
+    term: str  # as written in the lexicon, trailing ``*`` included
+    kind: str  # one of RULE_KINDS
+    pattern: re.Pattern[str]
+    note: str
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """Compiled lexicon: one alternation regex plus each term's category and weight."""
+    """Compiled lexicon: the matcher regex, each term's category and weight, and its context rules.
+
+    ``pattern`` gives exactly the matches of one plain alternation of all terms, longest written
+    term first, but its alternatives are grouped by first letter so that the regex engine only
+    tries the terms that can start at a position (see :func:`_matcher`).
+    """
 
     version: str
     pattern: re.Pattern[str]
     entries: dict[str, tuple[str, float]]
     stems: tuple[tuple[str, str, float], ...]
+    rules: dict[str, tuple[ContextRule, ...]] = field(default_factory=dict)
 
-    def lookup(self, matched: str) -> tuple[str, float]:
+    def resolve(self, matched: str) -> tuple[str, str, float]:
+        """The term (as written, ``*`` included), category and weight behind the matched text.
+
+        An explicit entry wins over a stem that also covers it; otherwise the longest stem.
+        """
         key = " ".join(matched.lower().split())
         if key in self.entries:
-            return self.entries[key]
+            return (key, *self.entries[key])
         for stem, category, weight in self.stems:
             if key.startswith(stem):
-                return category, weight
+                return stem + "*", category, weight
         raise KeyError(matched)
+
+    def lookup(self, matched: str) -> tuple[str, float]:
+        _, category, weight = self.resolve(matched)
+        return category, weight
 
 
 def _term_regex(term: str) -> str:
@@ -60,10 +87,32 @@ def _term_regex(term: str) -> str:
     return rf"\b{body}\w*" if stem else rf"\b{body}\b"
 
 
-def load_lexicon(version: str = LEXICON_VERSION) -> Lexicon:
-    """Read the shipped lexicon ``version`` from the package data."""
-    name = f"{version.removeprefix('lexicon-')}"
-    text = resources.files("transform").joinpath(f"lexicons/loaded-{name}.tsv").read_text(encoding="utf-8")
+def _matcher(terms: list[str]) -> re.Pattern[str]:
+    """One regex matching like ``"|".join(_term_regex(t) for t in terms)``, only much faster.
+
+    A plain alternation of 3,000 terms makes the engine try every term at every position. Here the
+    terms are grouped by first character behind a lookahead, keeping their order inside each group.
+    Two groups can never both match at one position (their first characters differ even ignoring
+    case), so at each position the first term in ``terms`` order that matches still wins, exactly
+    as in the plain alternation.
+    """
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        groups.setdefault(term[0].casefold(), []).append(term)
+    branches = []
+    for members in groups.values():
+        firsts = "".join(sorted({re.escape(t[0]) for t in members}))
+        head = f"(?={firsts})" if len({t[0] for t in members}) == 1 else f"(?=[{firsts}])"
+        branches.append(head + "(?:" + "|".join(_term_regex(t).removeprefix(r"\b") for t in members) + ")")
+    return re.compile(r"\b(?:" + "|".join(branches) + ")", re.IGNORECASE)
+
+
+def match_order(entries: dict[str, tuple[str, float]], stems: tuple[tuple[str, str, float], ...]) -> list[str]:
+    """All terms as written, in the order they are tried: longest first ("hangers on" before "hanger*")."""
+    return sorted([*entries, *(s + "*" for s, _, _ in stems)], key=len, reverse=True)
+
+
+def _parse_entries(text: str, source: str) -> tuple[dict[str, tuple[str, float]], list[tuple[str, str, float]]]:
     entries: dict[str, tuple[str, float]] = {}
     stems: list[tuple[str, str, float]] = []
     for line_no, line in enumerate(text.splitlines(), 1):
@@ -73,25 +122,106 @@ def load_lexicon(version: str = LEXICON_VERSION) -> Lexicon:
             term, category, weight = line.split("\t")
             value = float(weight)
         except ValueError as exc:
-            raise ValueError(f"lexicon {version} line {line_no}: expected term<TAB>category<TAB>weight") from exc
+            raise ValueError(f"{source} line {line_no}: expected term<TAB>category<TAB>weight") from exc
         term = " ".join(term.lower().split())
         if term.endswith("*"):
             stems.append((term.rstrip("*"), category, value))
         else:
             entries[term] = (category, value)
-    # Longest first, so "hangers on" wins over "hangers" and stems are tried most specific first.
-    terms = sorted([*entries, *(s + "*" for s, _, _ in stems)], key=len, reverse=True)
-    stems.sort(key=lambda s: len(s[0]), reverse=True)
-    pattern = re.compile("|".join(_term_regex(t) for t in terms), re.IGNORECASE)
-    return Lexicon(version, pattern, entries, tuple(stems))
+    return entries, stems
+
+
+def _parse_rules(text: str, source: str, terms: set[str]) -> dict[str, tuple[ContextRule, ...]]:
+    rules: dict[str, list[ContextRule]] = {}
+    for line_no, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise ValueError(f"{source} line {line_no}: expected term<TAB>rule<TAB>pattern<TAB>note")
+        term, kind, pattern, note = fields
+        if term not in terms:
+            raise ValueError(f"{source} line {line_no}: term {term!r} is not in the lexicon")
+        if kind not in RULE_KINDS:
+            raise ValueError(
+                f"{source} line {line_no}: unknown rule {kind!r} (expected one of {', '.join(RULE_KINDS)})"
+            )
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{source} line {line_no}: bad pattern {pattern!r}: {exc}") from exc
+        if not note.strip():
+            raise ValueError(f"{source} line {line_no}: the note may not be empty")
+        rules.setdefault(term, []).append(ContextRule(term, kind, compiled, note))
+    return {term: tuple(found) for term, found in rules.items()}
+
+
+def build_lexicon(
+    version: str,
+    lexicon_text: str,
+    rules_text: str | None = None,
+    *,
+    lexicon_source: str = "lexicon",
+    rules_source: str = "context rules",
+) -> Lexicon:
+    """Compile a lexicon from the text of its TSV files; errors name ``*_source`` and the line."""
+    entries, stem_list = _parse_entries(lexicon_text, lexicon_source)
+    # Stems are tried most specific first, as in the regex.
+    stems = tuple(sorted(stem_list, key=lambda s: len(s[0]), reverse=True))
+    terms = match_order(entries, stems)
+    rules = _parse_rules(rules_text, rules_source, set(terms)) if rules_text is not None else {}
+    return Lexicon(version, _matcher(terms), entries, stems, rules)
+
+
+def load_lexicon(version: str = LEXICON_VERSION) -> Lexicon:
+    """Read the shipped lexicon ``version`` and, when it has one, its context-rules file."""
+    name = version.removeprefix("lexicon-")
+    folder = resources.files("transform").joinpath("lexicons")
+    lexicon_file = folder.joinpath(f"loaded-{name}.tsv")
+    rules_file = folder.joinpath(f"context-rules-{name}.tsv")
+    rules_text = rules_file.read_text(encoding="utf-8") if rules_file.is_file() else None
+    return build_lexicon(
+        version,
+        lexicon_file.read_text(encoding="utf-8"),
+        rules_text,
+        lexicon_source=f"lexicons/loaded-{name}.tsv",
+        rules_source=f"lexicons/context-rules-{name}.tsv",
+    )
+
+
+def _kept(rules: tuple[ContextRule, ...], sentence: str, start: int, end: int) -> bool:
+    """Whether a match at ``sentence[start:end]`` survives its term's context rules."""
+    wanted = False
+    needs_company = False
+    for rule in rules:
+        if rule.kind == "not_before":
+            if rule.pattern.search(sentence[end:]):
+                return False
+        elif rule.kind == "not_after":
+            if rule.pattern.search(sentence[:start]):
+                return False
+        else:
+            needs_company = True
+            wanted = wanted or rule.pattern.search(sentence) is not None
+    return wanted or not needs_company
 
 
 def find_spans(text: str, sentences: list[Sentence], lexicon: Lexicon) -> list[Span]:
-    """Every lexicon match inside each sentence of ``text``."""
+    """Every lexicon match inside each sentence of ``text`` that its term's context rules keep.
+
+    Rules see only the sentence: ``not_before`` the text after the match (``^`` = right after it),
+    ``not_after`` the text before it (``$`` = right before it), ``only_with`` the whole sentence. A
+    cancelled match is dropped; matching goes on after it.
+    """
     spans: list[Span] = []
     for sentence in sentences:
         for match in lexicon.pattern.finditer(text, sentence.start, sentence.end):
-            category, weight = lexicon.lookup(match.group(0))
+            term, category, weight = lexicon.resolve(match.group(0))
+            rules = lexicon.rules.get(term)
+            if rules:
+                here = text[sentence.start : sentence.end]
+                if not _kept(rules, here, match.start() - sentence.start, match.end() - sentence.start):
+                    continue
             spans.append(
                 Span(
                     sentence.sentence_no,
