@@ -302,7 +302,7 @@ class HostClient:
 
 
 # Index pages whose 404 only means "this platform feature is switched off here".
-_QUIET_404_ROLES = frozenset({"api", "sitemap"})
+QUIET_404_ROLES = frozenset({"api", "sitemap"})
 
 
 def index_candidates(
@@ -322,7 +322,7 @@ def index_candidates(
 
     def get(url: str, role: str) -> FetchResult | None:
         hint = None if backfill or role == "homepage" else known.get(url)
-        return client.get(harvest, url, role, hint, quiet_404=role in _QUIET_404_ROLES)
+        return client.get(harvest, url, role, hint, quiet_404=role in QUIET_404_ROLES)
 
     sitemaps = client.robots(harvest, source.url).sitemaps()
     entries, platform = index_entries(

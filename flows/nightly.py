@@ -32,7 +32,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from extract.archive import RunArchive  # noqa: E402
 from extract.errors import ConfigError  # noqa: E402
 from extract.fetch import FetchPolicy  # noqa: E402
-from extract.harvest import CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
+from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.progress import emit  # noqa: E402
@@ -164,9 +164,10 @@ def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
         stats.bytes += record.bytes
         stats.not_modified += record.not_modified
         counts["requests"] += 1
-        if record.error_kind:
+        if record.error_kind and not (record.status_code == 404 and record.role in QUIET_404_ROLES):
             stats.errors_by_kind[record.error_kind] += 1
             counts["errors"] += 1
+
     stats.errors.extend(harvest.errors)
     if harvest.gave_up:
         stats.hosts_given_up[harvest.source_id] = harvest.gave_up
