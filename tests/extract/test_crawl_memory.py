@@ -15,7 +15,7 @@ LIMIT_MB = 300  # the crawler issue's bound for a crawl that meets both
 # The crawl runs in a fresh interpreter (the sites stay in this one), so ru_maxrss is the
 # crawler's own peak: not the test session's, not the servers'.
 SCRIPT = r"""
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from extract.harvest import harvest_host
 from extract.sources import load_sources
@@ -25,7 +25,11 @@ sources = [s for s in load_sources(Path(sys.argv[1])) if s.id == "faults-brackwa
 settings = load_settings(allow_private=sys.argv[2].split(","), host_delay_s=0.0)
 (harvest,) = harvest_host(sources, {}, settings.fetch_policy(), 0.0)
 kinds = sorted({r.error_kind for r in harvest.records if r.error_kind})
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would count the forked copy of the test
+# session itself (hundreds of MB by then); VmHWM belongs to this program's own address space.
+status = Path("/proc/self/status").read_text()
+peak_mb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
 print(json.dumps({"peak_mb": peak_mb, "kinds": kinds}))
 """
 
