@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test lint typecheck check lock clean eval eval-extract bench
+.PHONY: venv demo test lint typecheck check lock clean eval eval-extract eval-loaded bench
 
 
 venv: $(STAMP)
@@ -31,7 +31,11 @@ test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Pref
 bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
 	$(BIN)/python -m bench.crawl
 
-eval: eval-extract  ## every evaluation (heavy; not part of make test)
+eval: eval-extract eval-loaded  ## every evaluation (heavy; not part of make test)
+
+eval-loaded: $(STAMP)  ## loaded-language sentence/token metrics on ../shared BABE dev: our model, the default model, TF-IDF+LR
+	$(BIN)/python -m transform.loaded.evaluate
+
 
 
 eval-extract: $(STAMP)  ## main-text P/R/F1 and speed on ../shared/corpora/article-extraction-benchmark, vs bare trafilatura

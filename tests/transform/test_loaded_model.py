@@ -1,0 +1,125 @@
+"""Tests for the trained loaded-language model (``transform.loaded``).
+
+One module-scoped model is trained on the project's own examples (the default model's data), then
+reused: round trip, output shapes, calibrated range, span offsets, the seed-post ordering, and a
+floor on BABE dev (skipped without ../shared).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from tests.conftest import SHARED, need_shared
+from transform.loaded import LoadedModel, SentenceResult
+from transform.loaded.metrics import best_threshold, ece, sentence_metrics
+from transform.loaded.model import CARD_FILE, TrainRow
+from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, train
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = str(REPO / DEFAULT_EXAMPLES)
+BABE_DEV = SHARED / "datasets" / "babe" / "babe_sg2_dev.csv"
+SEED_LOADED = "Labour loses votes by association with these fools."
+NEUTRAL_NEWS = "The council's planning committee will meet on Thursday to discuss the new housing application."
+FLOORS = Path(__file__).resolve().parents[2] / "transform" / "evaluation" / "floors.json"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedModel, Path]:
+    out = tmp_path_factory.mktemp("loaded-model")
+    # One BLAS thread: on 2 cores a multi-threaded L-BFGS oversubscribes and training takes ~5x longer.
+    with threadpool_limits(limits=1):
+        model = train(read_jsonl(EXAMPLES), out, data_path=EXAMPLES, dataset="jsonl")
+    return model, out
+
+
+def test_reader_matches_examples_format() -> None:
+    rows = read_jsonl(EXAMPLES)
+    assert len(rows) >= 1680
+    assert all((r.label == 1) == bool(r.spans) for r in rows)
+    assert all(0 <= s < e <= len(r.text) for r in rows for s, e, _ in r.spans)
+    assert any(r.is_quote for r in rows) and len({r.group for r in rows}) > 100
+
+
+def test_model_card_and_round_trip(trained: tuple[LoadedModel, Path]) -> None:
+    model, out = trained
+    card = json.loads((out / CARD_FILE).read_text())
+    assert card["rows"]["total"] == 1680 and len(card["training_data"]["sha256"]) == 64
+    assert card["lexicon_version"] == model.lexicon_version
+    assert 0.0 < card["threshold"] < 1.0 and "scikit-learn" in card["library_versions"]
+    assert card["cv_metrics"]["sentence"]["macro_f1"] > 0.75  # grouped CV on the examples
+    loaded = LoadedModel.load(out)
+    texts = [SEED_LOADED, NEUTRAL_NEWS, 'Our "independent" panel met again.']
+    assert loaded.predict(texts) == model.predict(texts)
+
+
+def test_predict_shapes_range_and_spans(trained: tuple[LoadedModel, Path]) -> None:
+    model, _ = trained
+    texts = [
+        SEED_LOADED,
+        NEUTRAL_NEWS,
+        "This shambolic, utterly cynical stitch-up by the council's cronies is a disgrace.",
+        "",
+        'The so-called "experts" have been wrong again.',
+    ]
+    results = model.predict(texts, is_quote=[False, False, True, False, False])
+    assert len(results) == len(texts) and all(isinstance(r, SentenceResult) for r in results)
+    for text, r in zip(texts, results, strict=True):
+        assert 0.0 <= r.score <= 1.0
+        assert r.loaded == (r.score >= model.threshold)
+        for start, end, category, score in r.spans:
+            assert 0 <= start < end <= len(text) and text[start:end].strip() == text[start:end]
+            assert isinstance(category, str) and 0.0 <= score <= 1.0
+    assert results[2].loaded and results[2].spans
+    assert model.predict([]) == []
+    with pytest.raises(ValueError):
+        model.predict(["one"], is_quote=[True, False])
+
+
+def test_seed_sentence_scores_above_neutral_news(trained: tuple[LoadedModel, Path]) -> None:
+    model, _ = trained
+    loaded, neutral = model.predict_proba([SEED_LOADED, NEUTRAL_NEWS])
+    assert loaded > neutral
+    assert loaded >= model.threshold > neutral
+
+
+def test_metrics_helpers() -> None:
+    y = np.array([0, 0, 1, 1])
+    assert ece(y, np.array([0.0, 0.0, 1.0, 1.0])) == 0.0
+    assert ece(np.array([1, 1]), np.array([0.05, 0.05])) == pytest.approx(0.95)
+    m = sentence_metrics(y, np.array([0.1, 0.4, 0.6, 0.9]), 0.5)
+    assert m["macro_f1"] == 1.0 and m["roc_auc"] == 1.0
+    assert 0.4 < best_threshold(y, np.array([0.1, 0.4, 0.6, 0.9]), macro=True) <= 0.6
+
+
+def test_fit_without_spans_has_no_tagger() -> None:
+    rows = [TrainRow(f"plain sentence number {i}", i % 2, (), f"g{i // 2}") for i in range(40)]
+    model = LoadedModel(cv_folds=2).fit(rows)
+    assert model.token_lr is None and all(r.spans == [] for r in model.predict(["plain sentence"]))
+
+
+@pytest.fixture(scope="module")
+def babe_evaluation() -> dict:  # type: ignore[type-arg]
+    """Rows (a), (b), (c) of ``make eval-loaded`` on the BABE dev file (~60 s on 2 cores)."""
+    from transform.loaded.evaluate import evaluate
+
+    with threadpool_limits(1):
+        return evaluate(need_shared(BABE_DEV), DEFAULT_EXAMPLES)
+
+
+def test_trained_model_holds_its_floors_under_grouped_cross_validation(babe_evaluation: dict) -> None:  # type: ignore[type-arg]
+    floor = json.loads(FLOORS.read_text(encoding="utf-8"))["loaded"]
+    a = babe_evaluation["a"]
+    assert a["sentence"]["macro_f1"] >= floor["a_macro_f1"], a["sentence"]
+    assert a["sentence"]["ece"] <= floor["a_ece_max"], a["sentence"]
+    assert a["token"]["f1"] >= floor["a_token_f1"], a["token"]
+    assert a["sentence"]["macro_f1"] > babe_evaluation["c"]["sentence"]["macro_f1"]  # beats TF-IDF + LR
+
+
+def test_shipped_default_model_holds_its_floor_on_babe(babe_evaluation: dict) -> None:  # type: ignore[type-arg]
+    floor = json.loads(FLOORS.read_text(encoding="utf-8"))["loaded"]
+    assert babe_evaluation["b"]["sentence"]["macro_f1"] >= floor["b_macro_f1"], babe_evaluation["b"]["sentence"]

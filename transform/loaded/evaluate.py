@@ -1,0 +1,201 @@
+"""One comparison table for the loaded-language model on the BABE development file.
+
+``python -m transform.loaded.evaluate [--babe FILE] [--examples GLOB] [--json FILE]``
+
+Rows:
+- (a) ``LoadedModel`` trained on BABE dev, 5-fold ``GroupKFold`` by ``news_link`` (each fold's model
+  runs its own inner grouped CV for calibration and thresholds, so no fold sees its test articles).
+- (b) the default model, trained only on ``transform/training/loaded/examples-*.jsonl``, scored on the
+  whole BABE dev file with its own threshold (an out-of-domain check: blog-style writing vs US news).
+- (c) plain TF-IDF (word 1-2 + char_wb 2-5) + logistic regression on the same folds as (a), threshold 0.5.
+
+Token gold is BABE's ``biased_words`` matched to tokens; a token is predicted loaded when it lies in a
+predicted span. Throughput is sentences per second of ``predict`` on one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core, as the throughput target is stated
+
+import numpy as np  # noqa: E402
+from scipy import sparse  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+
+from transform.loaded import features as F  # noqa: E402
+from transform.loaded.metrics import binary_prf, sentence_metrics  # noqa: E402
+from transform.loaded.model import LoadedModel, TrainRow, token_labels  # noqa: E402
+from transform.loaded.train import DEFAULT_EXAMPLES, read_babe, read_jsonl  # noqa: E402
+
+DEFAULT_BABE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "babe" / "babe_sg2_dev.csv"
+OUTER_FOLDS = 5
+BASELINE_C = 0.5  # the notes' TF-IDF+LR baseline setting
+THROUGHPUT_SENTENCES = 1000  # sentences timed per method
+TARGETS = {"a": {"macro_f1": 0.76, "ece": 0.03, "token_f1": 0.45}, "b": {"macro_f1": 0.65}}
+
+
+def token_gold_and_pred(
+    rows: Sequence[TrainRow], spans: Sequence[Sequence[tuple[int, int, Any, Any]]]
+) -> dict[str, Any]:
+    """Token P/R/F1: gold from the rows' spans, predicted = token overlaps a predicted span."""
+    gold: list[int] = []
+    pred: list[int] = []
+    for row, predicted in zip(rows, spans, strict=True):
+        tokens = F.tokenize(row.text)
+        gold.extend(int(lab != "O") for lab in token_labels(row.text, tokens, row.spans))
+        marks = [(s, e, "x") for s, e, *_ in predicted]
+        pred.extend(int(lab != "O") for lab in token_labels(row.text, tokens, marks))
+    return binary_prf(np.asarray(gold), np.asarray(pred))
+
+
+def throughput(fn: Callable[[list[str]], object], texts: Sequence[str]) -> float:
+    """Sentences per second of ``fn`` over up to ``THROUGHPUT_SENTENCES`` texts (best of 2 runs)."""
+    sample = list(texts[:THROUGHPUT_SENTENCES])
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        fn(sample)
+        best = min(best, time.perf_counter() - t)
+    return len(sample) / best
+
+
+class TfidfBaseline:
+    """Row (c): the notes' plain TF-IDF + LR, no lexicon, no calibration."""
+
+    def __init__(self) -> None:
+        self.word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+        self.lr = LogisticRegression(C=BASELINE_C, max_iter=3000)
+
+    def fit(self, texts: list[str], y: np.ndarray) -> TfidfBaseline:
+        self.lr.fit(sparse.hstack([self.word.fit_transform(texts), self.char.fit_transform(texts)]).tocsr(), y)
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        x = sparse.hstack([self.word.transform(texts), self.char.transform(texts)]).tocsr()
+        return np.asarray(self.lr.predict_proba(x)[:, 1])
+
+
+def evaluate(babe_path: Path, examples: str, default_model: Path | None = None) -> dict[str, Any]:
+    """Run rows (a), (b), (c) and return their metrics."""
+    rows = read_babe(babe_path)
+    texts = [r.text for r in rows]
+    y = np.asarray([r.label for r in rows])
+    groups = np.asarray([r.group for r in rows])
+    folds = list(GroupKFold(n_splits=OUTER_FOLDS).split(texts, y, groups))
+    results: dict[str, Any] = {}
+
+    # (a) and (c) on the same outer folds
+    p_a = np.zeros(len(rows))
+    t_a = np.zeros(len(rows))
+    spans_a: list[list[tuple[int, int, str, float]]] = [[] for _ in rows]
+    p_c = np.zeros(len(rows))
+    started = time.perf_counter()
+    last_model: LoadedModel | None = None
+    last_base: TfidfBaseline | None = None
+    for train_idx, test_idx in folds:
+        train_rows = [rows[i] for i in train_idx]
+        model = LoadedModel().fit(train_rows)
+        preds = model.predict([texts[i] for i in test_idx])
+        for j, i in enumerate(test_idx):
+            p_a[i] = preds[j].score
+            t_a[i] = model.threshold
+            spans_a[i] = preds[j].spans
+        base = TfidfBaseline().fit([texts[i] for i in train_idx], y[train_idx])
+        p_c[test_idx] = base.predict_proba([texts[i] for i in test_idx])
+        last_model, last_base = model, base
+    assert last_model is not None and last_base is not None
+    # Each fold's own threshold decides its sentences; metrics use the pooled decisions.
+    sent_a = sentence_metrics(y, p_a, 0.5)
+    pred_a = (p_a >= t_a).astype(int)
+    sent_a.update(_decision_metrics(y, pred_a))
+    sent_a["threshold"] = float(np.mean(t_a))
+    lm, bm = last_model, last_base
+    results["a"] = {
+        "name": "(a) LoadedModel, BABE dev 5-fold GroupKFold(news_link)",
+        "sentence": sent_a,
+        "token": token_gold_and_pred(rows, spans_a),
+        "sent_per_s": throughput(lambda ts: lm.predict(ts), texts),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    results["c"] = {
+        "name": "(c) TF-IDF word1-2+char_wb2-5 -> LR (C=0.5), same folds",
+        "sentence": sentence_metrics(y, p_c, 0.5),
+        "token": None,
+        "sent_per_s": throughput(lambda ts: bm.predict_proba(ts), texts),
+    }
+
+    # (b) the default model, trained on the project's examples only
+    started = time.perf_counter()
+    model_b = LoadedModel.load(default_model) if default_model else LoadedModel().fit(read_jsonl(examples))
+    preds_b = model_b.predict(texts)
+    p_b = np.asarray([r.score for r in preds_b])
+    results["b"] = {
+        "name": "(b) default model (examples-*.jsonl only) on all BABE dev",
+        "sentence": sentence_metrics(y, p_b, model_b.threshold),
+        "token": token_gold_and_pred(rows, [r.spans for r in preds_b]),
+        "sent_per_s": throughput(lambda ts: model_b.predict(ts), texts),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    results["targets"] = TARGETS
+    results["data"] = {"babe": str(babe_path), "rows": len(rows), "positives": int(y.sum()), "examples": examples}
+    return results
+
+
+def _decision_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """P, R, F1, macro-F1 of hard decisions (the threshold-dependent part of ``sentence_metrics``)."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    return {
+        "precision": float(precision_score(y, pred, zero_division=0)),
+        "recall": float(recall_score(y, pred, zero_division=0)),
+        "f1": float(f1_score(y, pred, zero_division=0)),
+        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+    }
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """The results as one fixed-width table."""
+    head = (
+        f"{'method':<60} {'P':>6} {'R':>6} {'mF1':>6} {'AUC':>6} {'Brier':>6} {'ECE':>6}"
+        f" {'tokP':>6} {'tokR':>6} {'tokF1':>6} {'sent/s':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for key in ("a", "b", "c"):
+        r = results[key]
+        s = r["sentence"]
+        tok = r["token"]
+        tp = [f"{tok[k]:6.3f}" for k in ("precision", "recall", "f1")] if tok else ["     -"] * 3
+        lines.append(
+            f"{r['name']:<60} {s['precision']:6.3f} {s['recall']:6.3f} {s['macro_f1']:6.3f} {s['roc_auc']:6.3f}"
+            f" {s['brier']:6.3f} {s['ece']:6.3f} {' '.join(tp)} {r['sent_per_s']:7.0f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Evaluate the loaded-language model on BABE dev.")
+    parser.add_argument("--babe", type=Path, default=DEFAULT_BABE)
+    parser.add_argument("--examples", default=DEFAULT_EXAMPLES)
+    parser.add_argument("--default-model", type=Path, default=None, help="saved model dir for row (b)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args(argv)
+    results = evaluate(args.babe, args.examples, args.default_model)
+    print(format_table(results))
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2, default=float) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,465 @@
+"""``LoadedModel``: calibrated sentence probability of loaded language plus a token tagger for spans.
+
+Design (``shared/notes/loaded_language.md`` section 5, without MiniLM so that it runs at
+>= 1,000 sentences/s on one core):
+
+- **Sentence classifier.** Word 1-2-gram and char_wb 2-4-gram TF-IDF (sublinear tf) plus dense
+  features (lexicon counts per category, max and noisy-or weight, log length, quote status) into a
+  logistic regression. Its out-of-fold logits (grouped K-fold, groups = article or writing batch)
+  are Platt-scaled into the tagger's sentence gate. TF-IDF-LR alone is under-confident (ECE ~0.11
+  in the notes).
+- **Stack.** The final score is a logistic regression over the OOF TF-IDF logit and the tagger's
+  best and second-best OOF token logits in the sentence, followed by an isotonic map (both fitted on
+  OOF scores, so calibration is honest). The decision threshold maximises macro-F1 on those OOF
+  probabilities.
+- **Token tagger.** Binary logistic regression (loaded vs not) over hashed word/affix/+-2 context
+  features, lexicon hits, quote flags and the sentence-probability gate (OOF at training time, so
+  the tagger does not learn to trust an over-fitted gate). Positive tokens (P >= token threshold,
+  chosen on grouped OOF token scores) of one category are merged into spans; the category comes
+  from a softmax trained on the positive tokens only (``loaded`` when the data has no categories).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from transform.lexicon import Lexicon, load_lexicon
+from transform.loaded import features as F
+from transform.loaded.metrics import best_threshold, binary_prf, sentence_metrics
+
+DEFAULT_LEXICON = "lexicon-1.0"  # vs 0.1: (b) BABE macro-F1 0.658 vs 0.635, AUC 0.781 vs 0.743; 0.3 ms/sentence
+SENTENCE_C = 1.0  # LR inverse regularisation for the sentence model (grid 0.25-4 on BABE dev CV)
+CATEGORY_C = 1.0  # LR inverse regularisation for the span-category classifier
+TOKEN_C = 1.0  # LR inverse regularisation for the token tagger (0.5: token F1 0.448, 1.0: 0.451 on BABE dev CV)
+DENSE_WEIGHT = 1.0  # scale of the dense sentence features relative to the L2-normalised TF-IDF blocks
+CV_FOLDS = 5  # grouped folds for OOF logits (calibration, threshold, gate)
+TOKEN_CV_FOLDS = 3  # grouped folds for the OOF token scores that pick the token threshold
+HASH_FEATURES = 2**18  # hashed token feature space: ~100k distinct strings in BABE, so few collisions
+MIN_DF = 2  # drop n-grams seen once: they cannot generalise and they slow prediction
+MAX_ITER = 3000
+AGG_MODE = "second"  # token aggregates for the stacker: "second" (max + 2nd-max logit) or "count"
+# Isotonic map on the stacker's OOF output: the 3-feature logistic stack alone left ECE 0.044 on
+# BABE (outer 5-fold); isotonic brings it to 0.023 at equal macro-F1 (0.764) and AUC -0.006.
+ISOTONIC = True
+ISO_FLOOR = 0.005  # isotonic plateaus at 0/1 on separable training data; a score of exactly 0 or 1 overclaims
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+O_LABEL = "O"
+
+
+@dataclass(frozen=True)
+class TrainRow:
+    """One labelled sentence. ``spans`` are ``(start, end, category)`` offsets into ``text``."""
+
+    text: str
+    label: int
+    spans: tuple[tuple[int, int, str], ...] = ()
+    group: str = ""
+    is_quote: bool = False
+
+
+@dataclass(frozen=True)
+class SentenceResult:
+    """Model output for one sentence; span offsets are into that sentence's text."""
+
+    score: float
+    loaded: bool
+    spans: list[tuple[int, int, str, float]] = field(default_factory=list)
+
+
+def token_labels(text: str, tokens: Sequence[F.Token], spans: Sequence[tuple[int, int, str]]) -> list[str]:
+    """Gold label per token: the category of the span it overlaps, else ``O``."""
+    labels = [O_LABEL] * len(tokens)
+    for s, e, category in spans:
+        for i, t in enumerate(tokens):
+            if t.start < e and t.end > s:
+                labels[i] = category
+    return labels
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class LoadedModel:
+    """Sentence classifier plus token tagger; see the module docstring for the design."""
+
+    def __init__(
+        self,
+        lexicon_version: str = DEFAULT_LEXICON,
+        sentence_c: float = SENTENCE_C,
+        token_c: float = TOKEN_C,
+        cv_folds: int = CV_FOLDS,
+        with_tagger: bool = True,
+    ) -> None:
+        self.lexicon_version = lexicon_version
+        self.sentence_c = sentence_c
+        self.token_c = token_c
+        self.cv_folds = cv_folds
+        self.with_tagger = with_tagger
+        self.lexicon: Lexicon = load_lexicon(lexicon_version)
+        self.hasher = FeatureHasher(n_features=HASH_FEATURES, input_type="string", alternate_sign=False)
+        self.word_vec: TfidfVectorizer | None = None
+        self.char_vec: TfidfVectorizer | None = None
+        self.sentence_lr: LogisticRegression | None = None
+        self.platt: tuple[float, float] = (1.0, 0.0)
+        self.threshold = 0.5
+        self.token_lr: LogisticRegression | None = None
+        self.token_threshold = 0.5
+        self.cat_lr: LogisticRegression | None = None
+        self.single_category = "loaded"
+        self.cat_cols = np.zeros(0, dtype=int)
+        self.stacker: tuple[list[float], float] | None = None
+        self.isotonic: IsotonicRegression | None = None
+        self.cv_metrics: dict[str, Any] = {}
+        self.oof_scores: np.ndarray | None = None
+
+    # ----- sentence model -------------------------------------------------------------------
+    @staticmethod
+    def _new_vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=MIN_DF, lowercase=True)
+        # char_wb 2-4 rather than the notes' 2-5: same CV macro-F1 on BABE dev (0.737 vs 0.735), ~25% faster.
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=MIN_DF)
+        return word, char
+
+    @staticmethod
+    def _stack(word: sparse.spmatrix, char: sparse.spmatrix, dense: np.ndarray) -> sparse.csr_matrix:
+        return sparse.hstack([word, char, sparse.csr_matrix(dense * DENSE_WEIGHT)], format="csr")
+
+    def _fit_sentence(
+        self, texts: list[str], dense: np.ndarray, y: np.ndarray
+    ) -> tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression]:
+        word, char = self._new_vectorizers()
+        x = self._stack(word.fit_transform(texts), char.fit_transform(texts), dense)
+        lr = LogisticRegression(C=self.sentence_c, max_iter=MAX_ITER)
+        lr.fit(x, y)
+        return word, char, lr
+
+    @staticmethod
+    def _decision(
+        parts: tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression], texts: list[str], dense: np.ndarray
+    ) -> np.ndarray:
+        word, char, lr = parts
+        x = LoadedModel._stack(word.transform(texts), char.transform(texts), dense)
+        return np.asarray(lr.decision_function(x), dtype=float)
+
+    def _calibrate(self, logits: np.ndarray) -> np.ndarray:
+        a, b = self.platt
+        return _sigmoid(a * logits + b)
+
+    # ----- token model ----------------------------------------------------------------------
+    def _token_rows(
+        self,
+        texts: Sequence[str],
+        hits: Sequence[list[tuple[int, int, str, float]]],
+        quotes: Sequence[bool],
+        gates: Sequence[float],
+    ) -> tuple[sparse.csr_matrix, list[list[F.Token]], np.ndarray]:
+        """Token design matrix for all sentences, their tokens, and the sentence index of each row."""
+        all_strs: list[list[str]] = []
+        all_nums: list[list[float]] = []
+        all_gates: list[float] = []
+        toks: list[list[F.Token]] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            tokens = F.tokenize(text)
+            toks.append(tokens)
+            strs, nums = F.token_features(text, tokens, hits[i], quotes[i])
+            all_strs.extend(strs)
+            all_nums.extend(nums)
+            all_gates.extend([gates[i]] * len(tokens))
+            owner.extend([i] * len(tokens))
+        if not all_strs:
+            return sparse.csr_matrix((0, HASH_FEATURES + F.N_TOKEN_DENSE)), toks, np.zeros(0, dtype=int)
+        x = F.token_matrix(self.hasher, all_strs, all_nums, all_gates)
+        return x, toks, np.asarray(owner, dtype=int)
+
+    def _fit_token_lr(self, x: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
+        """Binary tagger (loaded vs not): one fit is ~6x faster than a 7-class softmax at equal F1."""
+        lr = LogisticRegression(C=self.token_c, max_iter=MAX_ITER)
+        lr.fit(x, y)
+        return lr
+
+    def _fit_categories(self, x: sparse.csr_matrix, labels: Sequence[str]) -> None:
+        """Category of a loaded token: softmax over the positive tokens only (cheap: ~2k rows)."""
+        pos = [i for i, lab in enumerate(labels) if lab != O_LABEL]
+        cats = sorted({labels[i] for i in pos})
+        self.single_category = cats[0] if cats else "loaded"
+        self.cat_lr = None
+        if len(cats) > 1:
+            # Only the hashed columns seen on positive tokens: 6 classes x 2^18 dense coefficients would
+            # make L-BFGS ~20x slower for no gain (unseen columns get zero weight anyway).
+            x_pos = x[pos]
+            self.cat_cols = np.unique(x_pos.indices)
+            lr = LogisticRegression(C=CATEGORY_C, max_iter=MAX_ITER)
+            self.cat_lr = lr.fit(x_pos[:, self.cat_cols], [labels[i] for i in pos])
+
+    def _p_loaded(self, x: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """P(token is loaded), and the most likely category per token."""
+        if self.token_lr is None:
+            raise RuntimeError("no token tagger")
+        if x.shape[0] == 0:
+            return np.zeros(0), np.zeros(0, dtype=object)
+        p = self.token_lr.predict_proba(x)[:, 1]
+        cats = np.full(len(p), self.single_category, dtype=object)
+        keep = np.flatnonzero(p >= self.token_threshold)
+        if self.cat_lr is not None and len(keep):
+            cats[keep] = self.cat_lr.predict(x[keep][:, self.cat_cols])
+        return p, cats
+
+    # ----- training -------------------------------------------------------------------------
+    def fit(self, rows: Sequence[TrainRow]) -> LoadedModel:
+        """Fit both models, with grouped-CV calibration and thresholds; fills ``cv_metrics``."""
+        texts = [r.text for r in rows]
+        y = np.asarray([int(r.label) for r in rows], dtype=int)
+        quotes = [bool(r.is_quote) for r in rows]
+        groups = np.asarray([r.group or f"row{i}" for i, r in enumerate(rows)])
+        hits = [F.lexicon_hits(t, self.lexicon, q) for t, q in zip(texts, quotes, strict=True)]
+        dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(texts, hits, quotes, strict=True)])
+
+        n_folds = min(self.cv_folds, len(set(groups.tolist())))
+        oof = np.zeros(len(rows))
+        folds = list(GroupKFold(n_splits=n_folds).split(texts, y, groups))
+        for train_idx, val_idx in folds:
+            parts = self._fit_sentence([texts[i] for i in train_idx], dense[train_idx], y[train_idx])
+            oof[val_idx] = self._decision(parts, [texts[i] for i in val_idx], dense[val_idx])
+        platt = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(oof.reshape(-1, 1), y)
+        self.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        gate_oof = self._calibrate(oof)
+        self.word_vec, self.char_vec, self.sentence_lr = self._fit_sentence(texts, dense, y)
+        self.cv_metrics = {"folds": n_folds}
+        self.stacker = None
+        self.isotonic = None
+        self.token_lr = None
+
+        final_oof = gate_oof
+        if self.with_tagger:
+            x_tok, toks, owner = self._token_rows(texts, hits, quotes, gate_oof.tolist())
+            labels = [lab for r, tk in zip(rows, toks, strict=True) for lab in token_labels(r.text, tk, r.spans)]
+            y_tok = np.asarray([lab != O_LABEL for lab in labels], dtype=int)
+            if 0 < y_tok.sum() < len(y_tok):
+                oof_tok = np.zeros(len(labels))
+                tok_groups = groups[owner]
+                n_tok_folds = min(TOKEN_CV_FOLDS, n_folds)
+                for train_idx, val_idx in GroupKFold(n_splits=n_tok_folds).split(x_tok, y_tok, tok_groups):
+                    lr = self._fit_token_lr(x_tok[train_idx], y_tok[train_idx])
+                    oof_tok[val_idx] = lr.predict_proba(x_tok[val_idx])[:, 1]
+                self.token_threshold = best_threshold(y_tok, oof_tok, macro=False)
+                self.token_lr = self._fit_token_lr(x_tok, y_tok)
+                self._fit_categories(x_tok, labels)
+                tok = binary_prf(y_tok, (oof_tok >= self.token_threshold).astype(int))
+                self.cv_metrics["token"] = {**tok, "threshold": self.token_threshold}
+                z = np.column_stack([oof, _token_aggregates(oof_tok, owner, len(rows))])
+                stack = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(z, y)
+                self.stacker = (stack.coef_[0].astype(float).tolist(), float(stack.intercept_[0]))
+                final_oof = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
+                if ISOTONIC:
+                    # Cross-fitted on the same folds, so the card's ECE and P/R are not in-sample.
+                    crossed = np.zeros(len(rows))
+                    for train_idx, val_idx in folds:
+                        iso = _isotonic().fit(final_oof[train_idx], y[train_idx])
+                        crossed[val_idx] = iso.predict(final_oof[val_idx])
+                    self.isotonic = _isotonic().fit(final_oof, y)
+                    # Thresholding the monotone map's output equals cutting the OOF stack score at a
+                    # plateau boundary, so the threshold is chosen on the final map (what predict uses).
+                    self.threshold = best_threshold(y, self.isotonic.predict(final_oof), macro=True)
+                    final_oof = crossed
+        self.oof_scores = final_oof
+        if self.isotonic is None:
+            self.threshold = best_threshold(y, final_oof, macro=True)
+        self.cv_metrics["sentence"] = sentence_metrics(y, final_oof, self.threshold)
+        self.cv_metrics["sentence_tfidf_only"] = sentence_metrics(y, gate_oof, best_threshold(y, gate_oof, True))
+        return self
+
+    # ----- prediction -----------------------------------------------------------------------
+    def _require(self) -> tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression]:
+        if self.word_vec is None or self.char_vec is None or self.sentence_lr is None:
+            raise RuntimeError("LoadedModel is not fitted")
+        return self.word_vec, self.char_vec, self.sentence_lr
+
+    def predict_proba(self, texts: Sequence[str], is_quote: Sequence[bool] | None = None) -> np.ndarray:
+        """Calibrated P(sentence uses loaded language), one per text."""
+        return self._predict(list(texts), is_quote, with_spans=False)[0]
+
+    def predict(self, texts: Sequence[str], is_quote: Sequence[bool] | None = None) -> list[SentenceResult]:
+        """Score, decision and loaded spans ``(start, end, category, score)`` for each sentence."""
+        scores, spans = self._predict(list(texts), is_quote, with_spans=True)
+        return [
+            SentenceResult(round(float(s), 6), bool(s >= self.threshold), sp)
+            for s, sp in zip(scores, spans, strict=True)
+        ]
+
+    def _predict(
+        self, texts: list[str], is_quote: Sequence[bool] | None, with_spans: bool
+    ) -> tuple[np.ndarray, list[list[tuple[int, int, str, float]]]]:
+        parts = self._require()
+        quotes = [False] * len(texts) if is_quote is None else [bool(q) for q in is_quote]
+        if len(quotes) != len(texts):
+            raise ValueError("is_quote must have one entry per text")
+        if not texts:
+            return np.zeros(0), []
+        hits = [F.lexicon_hits(t, self.lexicon, q) for t, q in zip(texts, quotes, strict=True)]
+        dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(texts, hits, quotes, strict=True)])
+        logits = self._decision(parts, texts, dense)
+        gates = self._calibrate(logits)
+        spans: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
+        if self.token_lr is None or self.stacker is None:
+            return gates, spans
+        x_tok, toks, owner = self._token_rows(texts, hits, quotes, gates.tolist())
+        p, cats = self._p_loaded(x_tok)
+        z = np.column_stack([logits, _token_aggregates(p, owner, len(texts))])
+        scores = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
+        if self.isotonic is not None:
+            scores = np.asarray(self.isotonic.predict(scores), dtype=float)
+        if with_spans:
+            offset = 0
+            for i, tokens in enumerate(toks):
+                n = len(tokens)
+                spans[i] = self._merge(texts[i], tokens, p[offset : offset + n], cats[offset : offset + n])
+                offset += n
+        return scores, spans
+
+    def _merge(
+        self, text: str, tokens: Sequence[F.Token], p: np.ndarray, cats: np.ndarray
+    ) -> list[tuple[int, int, str, float]]:
+        """Adjacent positive tokens of one category (separated by spaces or hyphens only) form a span."""
+        out: list[tuple[int, int, str, float]] = []
+        prev = -2
+        for i, tok in enumerate(tokens):
+            if p[i] < self.token_threshold:
+                continue
+            cat = str(cats[i])
+            if out and prev == i - 1 and out[-1][2] == cat and text[out[-1][1] : tok.start].strip(" -") == "":
+                s, _, c, sc = out[-1]
+                out[-1] = (s, tok.end, c, max(sc, round(float(p[i]), 6)))
+            else:
+                out.append((tok.start, tok.end, cat, round(float(p[i]), 6)))
+            prev = i
+        if any(c == "scare_quotes" for _, _, c, _ in out):
+            out = [self._widen_quotes(text, sp) if sp[2] == "scare_quotes" else sp for sp in out]
+        return out
+
+    @staticmethod
+    def _widen_quotes(text: str, span: tuple[int, int, str, float]) -> tuple[int, int, str, float]:
+        """Scare-quote spans include their quote marks (guideline in the training README)."""
+        s, e, c, sc = span
+        if s > 0 and text[s - 1] in F.QUOTE_CHARS:
+            s -= 1
+        if e < len(text) and text[e] in F.QUOTE_CHARS:
+            e += 1
+        return s, e, c, sc
+
+    # ----- persistence ----------------------------------------------------------------------
+    def save(self, out_dir: str | Path, card: dict[str, Any] | None = None) -> Path:
+        """Write ``model.joblib`` and ``model_card.json`` (the card merges ``card`` with model facts)."""
+        import sklearn
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        state = {
+            "lexicon_version": self.lexicon_version,
+            "sentence_c": self.sentence_c,
+            "token_c": self.token_c,
+            "cv_folds": self.cv_folds,
+            "with_tagger": self.with_tagger,
+            "word_vec": self.word_vec,
+            "char_vec": self.char_vec,
+            "sentence_lr": self.sentence_lr,
+            "platt": self.platt,
+            "threshold": self.threshold,
+            "token_lr": self.token_lr,
+            "token_threshold": self.token_threshold,
+            "cat_lr": self.cat_lr,
+            "cat_cols": self.cat_cols,
+            "single_category": self.single_category,
+            "stacker": self.stacker,
+            "isotonic": self.isotonic,
+            "cv_metrics": self.cv_metrics,
+        }
+        joblib.dump(state, out / MODEL_FILE, compress=3)
+        full = {
+            **(card or {}),
+            "threshold": self.threshold,
+            "token_threshold": self.token_threshold,
+            "platt": list(self.platt),
+            "stacker": list(self.stacker[0]) + [self.stacker[1]] if self.stacker else None,
+            "lexicon_version": self.lexicon_version,
+            "hyperparameters": {"sentence_c": self.sentence_c, "token_c": self.token_c, "cv_folds": self.cv_folds},
+            "cv_metrics": _jsonable(self.cv_metrics),
+            "library_versions": {
+                "python": ".".join(map(str, __import__("sys").version_info[:3])),
+                "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__,
+                "scipy": __import__("scipy").__version__,
+                "joblib": joblib.__version__,
+            },
+        }
+        (out / CARD_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return out
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> LoadedModel:
+        """Read a directory written by ``save`` (the lexicon is re-loaded by version)."""
+        state = joblib.load(Path(model_dir) / MODEL_FILE)
+        model = cls(
+            lexicon_version=state["lexicon_version"],
+            sentence_c=state["sentence_c"],
+            token_c=state["token_c"],
+            cv_folds=state["cv_folds"],
+            with_tagger=state["with_tagger"],
+        )
+        keys = ("word_vec", "char_vec", "sentence_lr", "threshold", "token_lr", "token_threshold", "cat_lr")
+        for key in (*keys, "cat_cols", "single_category", "stacker", "isotonic", "cv_metrics"):
+            setattr(model, key, state[key])
+        model.platt = tuple(state["platt"])  # type: ignore[assignment]
+        return model
+
+
+def _isotonic() -> IsotonicRegression:
+    """Monotone calibration map, bounded so that no sentence is ever scored as certain."""
+    return IsotonicRegression(out_of_bounds="clip", y_min=ISO_FLOOR, y_max=1.0 - ISO_FLOOR)
+
+
+def _token_aggregates(p: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Per sentence: max token logit and log(1 + expected number of loaded tokens).
+
+    Why: the tagger is trained on word-level gold, a second view of the same label; stacking its
+    strongest token with the TF-IDF logit adds evidence the bag of n-grams dilutes in long sentences.
+    """
+    pc = np.clip(p, 1e-4, 1 - 1e-4)
+    logit = np.log(pc / (1 - pc))
+    floor = np.log(1e-4 / (1 - 1e-4))
+    best = np.full(n, floor)
+    np.maximum.at(best, owner, logit)
+    if AGG_MODE == "count":
+        expected = np.bincount(owner, weights=pc, minlength=n)
+        return np.column_stack([best, np.log1p(expected)])
+    # second-best token logit: length-robust (a count grows with sentence length across domains)
+    masked = logit.copy()
+    masked[logit >= best[owner]] = floor
+    second = np.full(n, floor)
+    np.maximum.at(second, owner, masked)
+    return np.column_stack([best, second])
+
+
+def _jsonable(value: Any) -> Any:
+    """NaN-free, JSON-serialisable copy of nested metric dicts."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    return value
