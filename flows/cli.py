@@ -90,6 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
 
     p = sub.add_parser(
+        "classify",
+        help="loaded language per sentence and post, with voice (JSON lines in and out)",
+        description='Read JSON lines {"id", "text"} (or the output of slant extract) and write sentences, '
+        "loaded spans and scores with their voice. `slant extract | slant classify` works as a pipe.",
+    )
+    p.add_argument("--loaded-model", type=_path, metavar="DIR", help="a model directory (default: the shipped one)")
+    p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
+    p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
+    p.add_argument("--models-dir", type=_path, default=_path("data/models"), help="where the default model is built")
+
+    p = sub.add_parser(
+        "train",
+        help="train a model (loaded language)",
+        description="Train a loaded-language model directory with its model card.",
+    )
+    p.add_argument("task", choices=("loaded",), help="what to train")
+    p.add_argument("--dataset", choices=("babe", "jsonl"), required=True)
+    p.add_argument("--path", required=True, help="BABE CSV, or JSON lines {text, label, spans} (file, dir or glob)")
+    p.add_argument("--out", type=_path, required=True, metavar="DIR")
+
+    p = sub.add_parser(
         "migrate",
         help="create or upgrade the warehouse schema",
         description="Apply pending schema migrations to the warehouse, keeping its rows.",
@@ -248,6 +269,44 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _cmd_classify(args: argparse.Namespace) -> int:
+    import json
+
+    from transform.classify import classify_lines, default_model, model_version
+    from transform.loaded import LoadedModel
+
+    model_dir = args.loaded_model or default_model(args.models_dir)
+    model = LoadedModel.load(model_dir)
+    version = model_version(model_dir)
+    source = str(args.input) if args.input else "<stdin>"
+    failures = 0
+    with (
+        args.input.open(encoding="utf-8") if args.input else sys.stdin as lines,
+        args.output.open("w", encoding="utf-8") if args.output else sys.stdout as out,
+    ):
+        for record in classify_lines(lines, model, version, source=source):
+            if "error" in record:
+                failures += 1
+                err_console.print(f"[yellow]slant classify:[/yellow] {record['error']}", highlight=False)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 1 if failures else 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from transform.classify import model_version
+    from transform.loaded.train import read_babe, read_jsonl, train
+
+    # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
+    path: str = args.path if "*" in args.path else str(_path(args.path))
+    rows = read_babe(Path(path)) if args.dataset == "babe" else read_jsonl(path)
+    model = train(rows, args.out, data_path=path, dataset=args.dataset)
+
+    console.print(
+        f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
+    )
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
 
@@ -266,6 +325,8 @@ COMMANDS = {
     "sql": _cmd_sql,
     "migrate": _cmd_migrate,
     "extract": _cmd_extract,
+    "classify": _cmd_classify,
+    "train": _cmd_train,
     "reprocess": _cmd_reprocess,
     "check-sources": _cmd_check_sources,
     "serve-sample": _cmd_serve_sample,
