@@ -76,6 +76,17 @@ def test_check_sources_reports_every_problem_and_exits_2(tmp_path: Path) -> None
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = slant("--help", cwd=tmp_path)
-    for command in ("nightly", "demo", "sql", "migrate", "check-sources", "serve-sample"):
+    for command in (
+        "nightly",
+        "demo",
+        "sql",
+        "migrate",
+        "check-sources",
+        "serve-sample",
+        "reprocess",
+        "extract",
+        "classify",
+        "train",
+    ):
         assert command in result.stdout
     assert "--sources" in slant("nightly", "--help", cwd=tmp_path).stdout
