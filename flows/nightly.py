@@ -157,14 +157,20 @@ def _chunks(pages: list[Page], size: int) -> Iterator[list[Page]]:
         yield pages[start : start + size]
 
 
+def _counts_as_error(record: FetchRecord) -> bool:
+    """A failed request, except a 404 from an API or sitemap probe (the feature is off there)."""
+    return bool(record.error_kind) and not (record.status_code == 404 and record.role in QUIET_404_ROLES)
+
+
 def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
+
     counts = stats.per_source[harvest.source_id]
     for record in harvest.records:
         stats.requests += 1
         stats.bytes += record.bytes
         stats.not_modified += record.not_modified
         counts["requests"] += 1
-        if record.error_kind and not (record.status_code == 404 and record.role in QUIET_404_ROLES):
+        if _counts_as_error(record):
             stats.errors_by_kind[record.error_kind] += 1
             counts["errors"] += 1
 
@@ -259,7 +265,7 @@ def run_nightly(
                     "source",
                     source_id=harvest.source_id,
                     bytes=sum(r.bytes for r in harvest.records),
-                    errors=sum(1 for r in harvest.records if r.error),
+                    errors=sum(1 for r in harvest.records if _counts_as_error(r)),
                 )
                 log_fetches(con, run_id, harvest.records)
                 index_records.extend(r for r in harvest.records if r.role in _INDEX_ROLES)
