@@ -170,8 +170,9 @@ def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
         stats.bytes += record.bytes
         stats.not_modified += record.not_modified
         counts["requests"] += 1
-        if _counts_as_error(record):
+        if record.error_kind and _counts_as_error(record):
             stats.errors_by_kind[record.error_kind] += 1
+
             counts["errors"] += 1
 
     stats.errors.extend(harvest.errors)
