@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import requests
@@ -52,6 +52,7 @@ class CacheHint:
     role: str = "post"
     published: datetime | None = None
     body: str | None = None  # kept for robots.txt only, to reuse on a 304
+    checked_at: datetime | None = None  # last 200/304, or for role "missing" the last 404
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,8 @@ class HostClient:
 
 # Index pages whose 404 only means "this platform feature is switched off here".
 QUIET_404_ROLES = frozenset({"api", "sitemap"})
+# An API or sitemap that answered 404 is not asked for again for a week: blogs rarely add one.
+MISSING_RECHECK = timedelta(days=7)
 
 
 def index_candidates(
@@ -322,6 +325,10 @@ def index_candidates(
 
     def get(url: str, role: str) -> FetchResult | None:
         hint = None if backfill or role == "homepage" else known.get(url)
+        if hint is not None and hint.role == "missing":
+            if hint.checked_at is not None and datetime.now(UTC) - hint.checked_at < MISSING_RECHECK:
+                return None  # answered 404 lately: the blog has no such API or sitemap; ask again next week
+            hint = None
         return client.get(harvest, url, role, hint, quiet_404=role in QUIET_404_ROLES)
 
     sitemaps = client.robots(harvest, source.url).sitemaps()

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from extract.archive import ArchiveRef
-from extract.harvest import CacheHint, FetchRecord
+from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord
 from extract.sources import Source
 from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
 from transform.process import ProcessedPost
@@ -95,13 +95,14 @@ def known_state(con: duckdb.DuckDBPyConnection, source_ids: Iterable[str]) -> di
     if not ids:
         return state
     rows = con.execute(
-        "SELECT u.source_id, u.url, u.etag, u.last_modified, u.role, p.published_at, u.body FROM url_state u "
+        "SELECT u.source_id, u.url, u.etag, u.last_modified, u.role, p.published_at, u.body, u.last_checked_at "
+        "FROM url_state u "
         "LEFT JOIN posts p ON p.url = u.url AND p.deleted_at IS NULL "
         "WHERE u.source_id IN (SELECT unnest(?)) AND (u.role <> 'post' OR p.post_id IS NOT NULL)",
         [ids],
     ).fetchall()
-    for source_id, url, etag, last_modified, role, published, body in rows:
-        state[source_id][url] = CacheHint(etag, last_modified, role, published, body)
+    for source_id, url, etag, last_modified, role, published, body, checked_at in rows:
+        state[source_id][url] = CacheHint(etag, last_modified, role, published, body, checked_at)
 
     return state
 
@@ -148,10 +149,19 @@ def save_url_state(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord
         if r.role in roles and r.error is None and not r.not_modified
     ]
     checked = [(r.fetched_at, r.url) for r in records if r.role in roles and r.not_modified]
+    # Probes that found nothing (an API switched off, no sitemap) are remembered, so they are not
+    # repeated every night (see extract.harvest.MISSING_RECHECK).
+    missing = [
+        (r.url, r.source_id, "missing", None, None, r.fetched_at, r.fetched_at, None)
+        for r in records
+        if r.role in roles and r.role in QUIET_404_ROLES and r.status_code == 404
+    ]
+    fresh += missing
     if fresh:
         con.executemany(
             "INSERT INTO url_state (url, source_id, role, etag, last_modified, fetched_at, last_checked_at, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET role = excluded.role, "
+            "etag = excluded.etag, "
             "last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, "
             "last_checked_at = excluded.last_checked_at, body = excluded.body",
             fresh,

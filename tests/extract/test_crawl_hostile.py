@@ -128,10 +128,10 @@ def test_second_night_is_mostly_conditional_requests_answered_304(nights: dict[s
     for r in sorted(log, key=lambda r: (r.host_key, r.started)):
         print("  ", r.host_key, r.path[:60], r.status, "conditional" if r in conditional else "")
 
-    # Measured 26 of 36 (72%). The rest are changes and faults that must not be 304: the edited
+    # Measured 26 of 33 (79%). The rest are changes and faults that must not be 304: the edited
     # post's API page, the feed that lost the deleted post, the 410 itself, the 429 and two 503s
-    # before their retries, the autodetect site's homepage and three sitemap probes that 404.
-    assert share >= 0.7, share
+    # before their retries, and the autodetect site's homepage (read for its feed links).
+    assert share >= 0.75, share
 
 
 def test_edited_post_is_updated_with_its_old_version_kept_and_deleted_post_marked(nights: dict[str, Any]) -> None:
@@ -160,3 +160,9 @@ def test_every_failure_is_in_the_run_stats_and_no_exception_escapes(nights: dict
         assert kinds.get(kind, 0) >= 1, (kind, kinds)
     text = "\n".join(first["errors"])
     assert "redirect loop" in text and "declares XML entities" in text and "127.0.0.3" in text
+
+
+def test_probes_that_found_nothing_are_not_repeated_the_next_night(nights: dict[str, Any]) -> None:
+    missing_first = {(r.host_key, r.path) for r in nights["log0"] if r.status == 404 and "sitemap" in r.path}
+    asked_again = {(r.host_key, r.path) for r in nights["log1"]} & missing_first
+    assert missing_first and not asked_again
