@@ -6,14 +6,14 @@ robots.txt. Pages are rendered before the first request, so serving is a diction
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 
 from flows.blogosphere.content import load_blogs
+from flows.blogosphere.loopback import LockedLog, TrackingServer
 from flows.blogosphere.model import RequestRecord
 from flows.blogosphere.pages import SiteRoutes
 from flows.blogosphere.responder import answer
@@ -21,45 +21,15 @@ from flows.blogosphere.site import build_routes
 from flows.blogosphere.sphere import Blogosphere, site_of
 
 
-class _RequestLog:
-    """Appends ``RequestRecord``s to a shared list under a lock."""
+class _SiteServer(TrackingServer):
+    """One blog's server; it tracks open connections so exit can cut keep-alive clients."""
 
-    def __init__(self, records: list[RequestRecord]) -> None:
-        self.records = records
-        self._lock = threading.Lock()
-
-    def append(self, record: RequestRecord) -> None:
-        """Add ``record`` to the shared list."""
-        with self._lock:
-            self.records.append(record)
-
-
-class _SiteServer(ThreadingHTTPServer):
-    """One blog's server; it also tracks open connections so exit can cut keep-alive clients."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], site_id: str, log: _RequestLog, latency_s: float) -> None:
+    def __init__(self, address: tuple[str, int], site_id: str, log: LockedLog[RequestRecord], latency_s: float) -> None:
         self.site_id = site_id
         self.log = log
         self.latency_s = latency_s
         self.routes: SiteRoutes | None = None
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def track(self, conn: socket.socket, is_open: bool) -> None:
-        """Remember (or forget) a client connection."""
-        with self._open_lock:
-            (self._open.add if is_open else self._open.discard)(conn)
-
-    def drop_connections(self) -> None:
-        """Shut down every client connection still open (idle keep-alives included)."""
-        with self._open_lock:
-            conns, self._open = list(self._open), set()
-        for conn in conns:
-            with suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -129,7 +99,7 @@ def serve(
     """
     blogs = load_blogs()
     records: list[RequestRecord] = []
-    log = _RequestLog(records)
+    log: LockedLog[RequestRecord] = LockedLog(records)
     servers: list[_SiteServer] = []
     threads: list[threading.Thread] = []
     try:

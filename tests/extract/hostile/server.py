@@ -11,17 +11,17 @@ finds its ``Request`` in the log. Streamed replies (``/huge``) close the connect
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from email.utils import formatdate
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from flows.blogosphere.loopback import LockedLog, TrackingServer
 from tests.extract.hostile.common import Env
 from tests.extract.hostile.model import ExpectedPost, HostileSite, HostileWeb, Request
 from tests.extract.hostile.replies import Reply, Req, Router
@@ -31,32 +31,16 @@ _BIND_ATTEMPTS = 12
 SERVER_HEADER = "nginx/1.24.0"
 
 
-class _Log:
-    """A shared list of ``Request``s appended to under a lock."""
-
-    def __init__(self, records: list[Request]) -> None:
-        self.records = records
-        self._lock = threading.Lock()
-
-    def append(self, record: Request) -> None:
-        """Add ``record``."""
-        with self._lock:
-            self.records.append(record)
-
-
-class _Server(ThreadingHTTPServer):
+class _Server(TrackingServer):
     """One host's server; it tracks open connections so that exit can cut idle keep-alives."""
 
-    daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], stop: threading.Event, latency_s: float) -> None:
         self.stop = stop
         self.latency_s = latency_s
         self.router: Router | None = None
-        self.log: _Log | None = None
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
+        self.log: LockedLog[Request] | None = None
         super().__init__(address, _Handler)
 
     @property
@@ -65,24 +49,11 @@ class _Server(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"{host!s}:{port}"
 
-    def track(self, conn: socket.socket, is_open: bool) -> None:
-        """Remember (or forget) a client connection."""
-        with self._open_lock:
-            (self._open.add if is_open else self._open.discard)(conn)
-
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet about clients that hang up (resets, broken pipes); report anything else."""
         if isinstance(sys.exc_info()[1], OSError):
             return
         super().handle_error(request, client_address)
-
-    def drop_connections(self) -> None:
-        """Shut down every client connection still open."""
-        with self._open_lock:
-            conns, self._open = list(self._open), set()
-        for conn in conns:
-            with suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -210,10 +181,10 @@ def hostile_web(*, day: int = 0, ports: tuple[int, int] | None = None, latency_s
         for spec in up:
             server = servers[(spec.ip, spec.slot)]
             built = spec.build(Env(spec.id, bases[spec.id], day, trap_base))
-            server.router, server.log = built.router, _Log(records)
+            server.router, server.log = built.router, LockedLog(records)
             expected += built.expected
         trap = servers[(TRAP_IP, TRAP_SLOT)]
-        trap.router, trap.log = trap_router(trap_base), _Log(trap_records)
+        trap.router, trap.log = trap_router(trap_base), LockedLog(trap_records)
         for server in servers.values():
             thread = threading.Thread(
                 target=server.serve_forever,
