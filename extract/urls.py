@@ -29,7 +29,3 @@ def host_key(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{(parts.hostname or '').lower()}:{port}"
-
-
-def same_site(url: str, base: str) -> bool:
-    return urlsplit(url).netloc.lower() == urlsplit(base).netloc.lower()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -250,10 +250,15 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
     return 0 if summary["status"] == "completed" else 1
 
 
-def _cmd_extract(args: argparse.Namespace) -> int:
-    import json
+def _pipe_json_lines(
+    args: argparse.Namespace, command: str, run: Callable[[Iterable[str], str], Iterable[dict[str, Any]]]
+) -> int:
+    """Feed ``--input`` (or stdin) lines to ``run`` and write its records to ``--output`` (or stdout).
 
-    from transform.records import extract_lines
+    Records carrying an ``error`` are written too (so output lines match input lines) and reported
+    on stderr; the exit code is 1 when any line failed.
+    """
+    import json
 
     source = str(args.input) if args.input else "<stdin>"
     failures = 0
@@ -261,35 +266,30 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         args.input.open(encoding="utf-8") if args.input else sys.stdin as lines,
         args.output.open("w", encoding="utf-8") if args.output else sys.stdout as out,
     ):
-        for record in extract_lines(lines, source=source):
+        for record in run(lines, source):
             if "error" in record:
                 failures += 1
-                err_console.print(f"[yellow]slant extract:[/yellow] {record['error']}", highlight=False)
+                err_console.print(f"[yellow]slant {command}:[/yellow] {record['error']}", highlight=False)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 1 if failures else 0
 
 
-def _cmd_classify(args: argparse.Namespace) -> int:
-    import json
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from transform.records import extract_lines
 
+    return _pipe_json_lines(args, "extract", lambda lines, source: extract_lines(lines, source=source))
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
     from transform.classify import classify_lines, default_model, model_version
     from transform.loaded import LoadedModel
 
     model_dir = args.loaded_model or default_model(args.models_dir)
     model = LoadedModel.load(model_dir)
     version = model_version(model_dir)
-    source = str(args.input) if args.input else "<stdin>"
-    failures = 0
-    with (
-        args.input.open(encoding="utf-8") if args.input else sys.stdin as lines,
-        args.output.open("w", encoding="utf-8") if args.output else sys.stdout as out,
-    ):
-        for record in classify_lines(lines, model, version, source=source):
-            if "error" in record:
-                failures += 1
-                err_console.print(f"[yellow]slant classify:[/yellow] {record['error']}", highlight=False)
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return 1 if failures else 0
+    return _pipe_json_lines(
+        args, "classify", lambda lines, source: classify_lines(lines, model, version, source=source)
+    )
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
