@@ -13,8 +13,10 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      │    └── UnsupportedContent  not HTML, XML or JSON, whatever Content-Type claims
      ├── ParseError           a page, feed or sitemap that yields nothing usable
      ├── ArchiveCorrupt       a raw-archive (WARC) record that cannot be read back intact
-     └── WarehouseError       the DuckDB warehouse cannot be used
-          └── DatabaseLocked  another process holds the database file
+     ├── WarehouseError       the DuckDB warehouse cannot be used
+     │    └── DatabaseLocked  another process holds the database file (``pid``, ``command``, ``holder_writes``)
+     └── PublishError         a dataset release cannot be written or read (target not empty, bad
+                              takedown file, metadata that does not validate, not a release)
 
 Messages are written for the person reading the log: what failed, where, and what to do.
 """
@@ -86,3 +88,15 @@ class WarehouseError(SlantError):
 
 class DatabaseLocked(WarehouseError):
     """Another process holds the DuckDB file."""
+
+    def __init__(
+        self, message: str, *, pid: int | None = None, command: str | None = None, holder_writes: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.pid = pid  # the holder's process id, as DuckDB reports it
+        self.command = command  # its command line, when this machine can see it
+        self.holder_writes = holder_writes  # False when the holder only reads
+
+
+class PublishError(SlantError):
+    """A dataset release cannot be written, or a directory is not a release."""
