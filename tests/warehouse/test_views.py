@@ -18,7 +18,6 @@ from tests.warehouse.labelled import (
     POSTS,
     RUN_1,
     RUN_2,
-    build_labelled_db,
     post_id,
 )
 
@@ -26,15 +25,10 @@ VIEWS = ("post_labels", "post_stances", "source_daily", "loaded_terms", "run_hea
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_labelled_db(tmp_path_factory.mktemp("views") / "w.duckdb")
-
-
 @pytest.fixture()
-def con(built: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def con(labelled_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     copy = tmp_path / "w.duckdb"
-    copy.write_bytes(built.read_bytes())
+    copy.write_bytes(labelled_db.read_bytes())
     connection = duckdb.connect(str(copy))
     yield connection
     connection.close()
@@ -56,9 +50,7 @@ def test_post_labels_is_one_row_per_live_post_with_the_newest_loaded_model(con: 
     rows = {r["post_id"]: r for r in _dicts(con, "SELECT * FROM post_labels")}
     live = {pid for (pid,) in con.execute("SELECT post_id FROM posts WHERE deleted_at IS NULL").fetchall()}
     assert set(rows) == live and len(live) == len(POSTS) - 1
-    stored = {
-        r["post_id"]: r for r in _dicts(con, "SELECT * FROM post_scores WHERE model_version = ?", [NEW_MODEL])
-    }
+    stored = {r["post_id"]: r for r in _dicts(con, "SELECT * FROM post_scores WHERE model_version = ?", [NEW_MODEL])}
     for pid, row in rows.items():
         assert row["loaded_model_version"] == NEW_MODEL
         for column in ("loaded_score", "loaded_share_author", "loaded_share_quoted", "n_sentences_author"):
