@@ -36,3 +36,11 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def labelled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small labelled warehouse (tests/warehouse/labelled.py), built once; copy it before changing it."""
+    from tests.warehouse.labelled import build_labelled_db
+
+    return build_labelled_db(tmp_path_factory.mktemp("labelled") / "w.duckdb")
