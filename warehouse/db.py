@@ -13,6 +13,7 @@ one had been applied (parallel branches) is still applied.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -150,15 +151,20 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> list[int]:
-    """Apply pending migrations up to ``target`` (default: all); the versions applied."""
+def migrate(
+    con: duckdb.DuckDBPyConnection, *, target: int | None = None, available: Sequence[Migration] | None = None
+) -> list[int]:
+    """Apply every migration not yet applied, up to ``target`` (default: all); the versions applied.
+
+    ``available`` replaces the shipped migrations (for tests of databases made by other branches).
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied: list[int] = []
-    for migration in migrations():
+    for migration in sorted(available, key=lambda m: m.version) if available is not None else migrations():
         if migration.version in done or (target is not None and migration.version > target):
             continue
         con.execute("BEGIN TRANSACTION")
