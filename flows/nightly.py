@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from extract.urls import host_key  # noqa: E402
 from flows.progress import emit  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
-from transform.lexicon import Lexicon, load_lexicon  # noqa: E402
+from transform.labelling import Labeller, load_labeller  # noqa: E402
 from transform.process import Failure, ProcessedPost, process_batch  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
 from warehouse.load import (  # noqa: E402
@@ -53,14 +52,10 @@ from warehouse.load import (  # noqa: E402
     start_run,
     upsert_sources,
 )
+from warehouse.loaded import register_model  # noqa: E402
 
 # Index pages (feeds, sitemaps, API listings, robots.txt): validators stored only after the posts.
 _INDEX_ROLES = frozenset({"feed", "sitemap", "api", "robots"})
-
-
-@lru_cache(maxsize=4)
-def _lexicon(version: str) -> Lexicon:
-    return load_lexicon(version)
 
 
 @task(
@@ -95,10 +90,19 @@ def harvest_task(
     )
 
 
+def labeller_for(settings: Settings) -> Labeller:
+    """The loaded-language model named in the settings (loaded once per process)."""
+    return load_labeller(settings.loaded_model, settings.models_dir)
+
+
 @task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
-def transform_task(label: str, pages: list[Page], lexicon_version: str) -> tuple[list[ProcessedPost], list[Failure]]:
-    """Clean, segment and score one batch of pages (see ``transform.process.process_batch``)."""
-    return process_batch(pages, _lexicon(lexicon_version))
+def transform_task(label: str, pages: list[Page], model_dir: Path) -> tuple[list[ProcessedPost], list[Failure]]:
+    """Clean, segment and label one batch of pages (see ``transform.process.process_batch``).
+
+    The model travels as its directory, not as an object, so a batch runs the same on a
+    remote worker; each process loads it once.
+    """
+    return process_batch(pages, load_labeller(model_dir, model_dir.parent))
 
 
 @dataclass
@@ -226,7 +230,7 @@ def run_nightly(
     started = time.monotonic()
     run_id = _flow_run_id()
     stats = NightStats(sources=len(sources))
-    lexicon_version = load_lexicon().version
+    labeller = labeller_for(settings)
     con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
     status = "failed"
     now = datetime.now(UTC)
@@ -238,6 +242,7 @@ def run_nightly(
     try:
         upsert_sources(con, sources, now)
         start_run(con, run_id, "nightly", code_version(), now)
+        register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), now)
         known = known_state(con, [s.id for s in sources])
         policy = settings.fetch_policy()
         revalidate_after = now - timedelta(days=settings.revalidate_days)
@@ -275,7 +280,7 @@ def run_nightly(
                 mark_seen(con, run_id, harvest.unchanged)
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
                 for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
-                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, lexicon_version))
+                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, labeller.path))
         for done in as_completed(transforms):
             posts, failures = done.result()
             stats.extraction_failures += len(failures)

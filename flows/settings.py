@@ -28,6 +28,11 @@ from extract.guard import PrivatePolicy
 CONTACT_URL = "https://github.com/slant-project/slant"
 
 
+def _user_model_cache() -> Path:
+    """``$XDG_CACHE_HOME/slant/models`` (default ``~/.cache/slant/models``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "slant" / "models"
+
+
 class Settings(BaseSettings):
     """Every knob of a slant run; see ``docs/settings.md`` for the reasons behind the defaults."""
 
@@ -64,6 +69,12 @@ class Settings(BaseSettings):
     # How long a writer waits for another process to release the database before failing.
     db_lock_wait_s: float = Field(60.0, ge=0)
     allow_private: Annotated[bool | list[str], NoDecode] = False
+    # The loaded-language model that labels posts (a `slant train loaded` directory); None means
+    # the shipped default, built from the project's own examples into models_dir on first use.
+    loaded_model: Path | None = None
+    # Built models are cached per user, not per database: building the default takes ~15-40 s
+    # and is the same for every database on the machine.
+    models_dir: Path = Field(default_factory=_user_model_cache)
 
     @field_validator("allow_private", mode="before")
     @classmethod
