@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from transform.labelling import StoredPost, load_labeller, relabel  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
 from warehouse.load import finish_run, start_run  # noqa: E402
 from warehouse.loaded import PostLabels, register_model, relabel_batch, stored_posts  # noqa: E402
+from warehouse.runlock import run_lock  # noqa: E402
 
 
 @task(cache_policy=NO_CACHE, task_run_name="relabel-{label}")
@@ -55,7 +57,13 @@ def reclassify(
     labeller = load_labeller(Path(model_dir) if model_dir else settings.loaded_model, settings.models_dir)
     run_id = str(flow_run.id or uuid.uuid4())
     started = time.monotonic()
-    con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    lock = ExitStack()
+    lock.enter_context(run_lock(settings.db_path, "reclassify"))  # released in the finally below
+    try:
+        con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    except BaseException:
+        lock.close()
+        raise
     counts = {"batches": 0, "posts": 0, "spans": 0}
     status = "failed"
     try:
@@ -83,8 +91,11 @@ def reclassify(
             **counts,
             "seconds": round(time.monotonic() - started, 2),
         }
-        finish_run(con, run_id, status, summary)
-        con.close()
+        try:
+            finish_run(con, run_id, status, summary)
+            con.close()
+        finally:
+            lock.close()
     print(
         f"reclassify {status}: {counts['posts']} posts relabelled with {labeller.version} "
         f"({counts['spans']} loaded spans) in {summary['seconds']} s"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from warehouse.load import (  # noqa: E402
     stored_sources,
 )
 from warehouse.loaded import register_model  # noqa: E402
+from warehouse.runlock import run_lock  # noqa: E402
 
 _EVERYTHING = datetime.min.replace(tzinfo=UTC)  # re-check every archived post URL of a replayed run
 
@@ -55,7 +57,13 @@ def reprocess(
     run_id = str(flow_run.id or uuid.uuid4())
     started = time.monotonic()
     labeller = labeller_for(settings)
-    con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    lock = ExitStack()
+    lock.enter_context(run_lock(settings.db_path, "reprocess"))  # released in the finally below
+    try:
+        con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    except BaseException:
+        lock.close()
+        raise
     counts = {"runs": 0, "pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failures": 0}
     errors: list[str] = []
     status = "failed"
@@ -94,6 +102,9 @@ def reprocess(
             "errors": errors[:200],
             "seconds": round(time.monotonic() - started, 2),
         }
-        finish_run(con, run_id, status, summary)
-        con.close()
+        try:
+            finish_run(con, run_id, status, summary)
+            con.close()
+        finally:
+            lock.close()
     return summary

@@ -22,6 +22,7 @@ from extract.sources import Source
 from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
 from transform.process import ProcessedPost
 from warehouse.loaded import PostLabels, insert_arrow, write_loaded_labels
+from warehouse.validate import Rejected
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -439,3 +440,40 @@ def stored_sources(con: duckdb.DuckDBPyConnection) -> list[Source]:
         "SELECT source_id, name, url, feed_url, platform, country, language, leaning FROM sources ORDER BY 1"
     ).fetchall()
     return [Source(*row) for row in rows]
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, run_id: str, rejected: Sequence[Rejected], now: datetime) -> None:
+    """Keep posts that failed validation out of the tables, with the reason, for someone to look at."""
+    if not rejected:
+        return
+    con.executemany(
+        "INSERT INTO quarantine (run_id, source_id, url, table_name, reason, payload, quarantined_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                run_id,
+                r.post.source_id,
+                r.post.url,
+                r.table,
+                r.reason,
+                json.dumps(
+                    {
+                        "canonical_url": r.post.post.canonical_url,
+                        "title": r.post.post.title,
+                        "text_sha256": r.post.text_sha256,
+                        "model_version": r.post.model_version,
+                    }
+                ),
+                now,
+            ]
+            for r in rejected
+        ],
+    )
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """Mark runs still 'running' as 'abandoned' (call only while holding the run lock); their ids."""
+    rows = con.execute(
+        "UPDATE runs SET status = 'abandoned', finished_at = ? WHERE status = 'running' RETURNING run_id", [now]
+    ).fetchall()
+    return [r[0] for r in rows]
