@@ -228,9 +228,11 @@ def run_flow(
     from extract.sources import load_sources
     from flows.nightly import nightly
     from flows.settings import load_settings
+    from warehouse.runlock import ensure_free
 
     settings = load_settings(config, **settings_overrides)
     load_sources(sources_file)  # a bad file is reported here, plainly, before Prefect starts
+    ensure_free(settings.db_path, "nightly")  # so is a run already in progress
     runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.max_hosts_in_parallel)
     flow_run = nightly.with_options(task_runner=runner)  # type: ignore[arg-type]
     extra = {k: v for k, v in settings_overrides.items() if k != "db_path" and v is not None}

@@ -86,3 +86,9 @@ def run_lock(db_path: Path, flow: str) -> Iterator[Holder | None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def ensure_free(db_path: Path, flow: str) -> None:
+    """Raise ``RunLocked`` now if a live run holds the lock (a quick check before a slow start-up)."""
+    with run_lock(db_path, flow):
+        pass
