@@ -13,6 +13,7 @@ one had been applied (parallel branches) is still applied.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from pathlib import Path
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
-from extract.errors import DatabaseLocked, WarehouseError
+from extract.errors import DatabaseLocked, DiskFull, WarehouseError
 
 _LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.I)
 _PID = re.compile(r"PID (\d+)")
@@ -138,6 +139,16 @@ def attach(
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
+
+
+def check_disk(db_path: Path, min_free_mb: int) -> None:
+    """Raise ``DiskFull`` when the database's filesystem has less than ``min_free_mb`` free."""
+    free_mb = shutil.disk_usage(db_path.parent if db_path.parent.exists() else Path(".")).free // (1024 * 1024)
+    if free_mb < min_free_mb:
+        raise DiskFull(
+            f"{db_path}: only {free_mb} MB free on its disk, under min_free_disk_mb = {min_free_mb}; stopped before "
+            "writing. Batches already written are kept; free some space and run again to finish."
+        )
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
