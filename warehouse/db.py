@@ -24,6 +24,7 @@ import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from extract.errors import DatabaseLocked, DiskFull, WarehouseError
+from warehouse.runlock import read_holder
 
 _LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.I)
 _PID = re.compile(r"PID (\d+)")
@@ -69,7 +70,11 @@ def _locked(path: Path, exc: duckdb.IOException, *, read_only: bool, wait_s: flo
     command = _command_of(pid) if pid is not None else None
     # DuckDB adds "you would be able to open this database in read-only mode" when the holder only reads.
     holder_writes = read_only or "read-only mode" not in message
-    who = f"process {pid}" if pid is not None else "another process"
+    run = read_holder(path)
+    if run is not None and run.pid == pid:  # a slant run: say which, since when
+        who = f"a {run.describe()}"
+    else:
+        who = f"process {pid}" if pid is not None else "another process"
     if command:
         who += f" ({command})"
     waited = f" Waited {wait_s:g} s (setting db_lock_wait_s)." if wait_s > 0 else ""
