@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
@@ -35,6 +35,7 @@ from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Pa
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.progress import emit  # noqa: E402
+from flows.runners import transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from transform.labelling import Labeller, load_labeller  # noqa: E402
@@ -105,6 +106,19 @@ def transform_task(label: str, pages: list[Page], model_dir: Path) -> tuple[list
     return process_batch(pages, load_labeller(model_dir, model_dir.parent))
 
 
+TransformFuture = PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]
+SubmitTransform = Callable[[str, list[Page], Path], TransformFuture]
+
+
+def submit_transform_on(runner: TaskRunner[Any] | None) -> SubmitTransform:
+    """Submit transform batches to ``runner`` (e.g. Dask), or to the flow's own runner when None."""
+    if runner is None:
+        return transform_task.submit  # type: ignore[return-value]
+    return lambda label, pages, model_dir: runner.submit(
+        transform_task, {"label": label, "pages": pages, "model_dir": model_dir}
+    )
+
+
 @dataclass
 class NightStats:
     """Counters of one run, stored as ``runs.stats`` and shown in the summary."""
@@ -161,6 +175,12 @@ def _chunks(pages: list[Page], size: int) -> Iterator[list[Page]]:
         yield pages[start : start + size]
 
 
+def _full_batches(pages: list[Page], size: int) -> tuple[list[list[Page]], list[Page]]:
+    """The full batches of ``size`` at the front of ``pages``, and the pages left over."""
+    cut = len(pages) - len(pages) % size
+    return list(_chunks(pages[:cut], size)), pages[cut:]
+
+
 def _counts_as_error(record: FetchRecord) -> bool:
     """A failed request, except a 404 from an API or sitemap probe (the feature is off there)."""
     return bool(record.error_kind) and not (record.status_code == 404 and record.role in QUIET_404_ROLES)
@@ -204,7 +224,9 @@ def nightly(
     """
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     when = _parse_since(since)
-    return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+    with transform_runner(settings) as runner:
+        submit = submit_transform_on(runner)
+        return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill, transform=submit)
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -224,9 +246,18 @@ def _flow_run_id() -> str:
 
 
 def run_nightly(
-    settings: Settings, sources: list[Source], *, since: datetime | None = None, backfill: bool = False
+    settings: Settings,
+    sources: list[Source],
+    *,
+    since: datetime | None = None,
+    backfill: bool = False,
+    transform: SubmitTransform | None = None,
 ) -> dict[str, Any]:
-    """The body of the nightly flow, given validated settings and sources."""
+    """The body of the nightly flow, given validated settings and sources.
+
+    ``transform`` submits one batch of pages (default: to the flow's own task runner).
+    """
+    submit_transform = transform or submit_transform_on(None)
     started = time.monotonic()
     run_id = _flow_run_id()
     stats = NightStats(sources=len(sources))
@@ -262,8 +293,11 @@ def run_nightly(
             for host, group in _by_host(sources).items()
         ]
         index_records: list[FetchRecord] = []
-        transforms: list[PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]] = []
+        transforms: list[TransformFuture] = []
         records_by_url: dict[str, list[FetchRecord]] = {}
+        # Batches pack pages across sources: most blogs have a few new posts a night, and one
+        # batch per source would make most tasks too small to pay for themselves on Dask.
+        pending: list[Page] = []
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
@@ -279,8 +313,11 @@ def run_nightly(
                     records_by_url.setdefault(record.url, []).append(record)
                 mark_seen(con, run_id, harvest.unchanged)
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
-                for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
-                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, labeller.path))
+                full, pending = _full_batches(pending + harvest.pages, settings.batch_size)
+                for chunk in full:
+                    transforms.append(submit_transform(str(len(transforms)), chunk, labeller.path))
+        if pending:
+            transforms.append(submit_transform(str(len(transforms)), pending, labeller.path))
         for done in as_completed(transforms):
             posts, failures = done.result()
             stats.extraction_failures += len(failures)
