@@ -11,18 +11,24 @@ writes stay in the flow itself (DuckDB allows one writing process); see docs/ope
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import TaskRunner
 
 from extract.errors import ConfigError
+from extract.harvest import Page
 from flows.settings import Settings
 
 LOOPBACK = "127.0.0.1"
+# Dask warns about every task whose pickled arguments pass 10 MB. A batch carries its pages' HTML
+# on purpose (real blog pages average ~250 KB: ~60 MB for 250 pages), so warn only far above that.
+LARGE_BATCH = "1GiB"
 
 
 def local_cluster_kwargs(settings: Settings) -> dict[str, Any]:
@@ -34,8 +40,10 @@ def local_cluster_kwargs(settings: Settings) -> dict[str, Any]:
         "processes": True,
         # Scheduler, workers and nannies listen on loopback only; nothing is reachable from outside.
         "host": LOOPBACK,
-        # No dashboard: it needs bokeh, and it would be one more listening port.
+        # No dashboard (it needs bokeh). The scheduler still serves its small HTTP status API
+        # (health, metrics); on a free loopback port, not the fixed 8787 another cluster may hold.
         "dashboard_address": None,
+        "scheduler_kwargs": {"dashboard_address": f"{LOOPBACK}:0"},
         "worker_dashboard_address": None,
     }
 
@@ -49,26 +57,57 @@ def dask_task_runner(settings: Settings) -> TaskRunner[Any]:
     return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=local_cluster_kwargs(settings))
 
 
-def _api_url_for_workers(remote: bool) -> str | None:
-    """The Prefect API URL the Dask workers must use, when the flow's settings do not name one.
+def _is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or "localhost"; any other host name is taken to be another machine."""
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
-    A flow run without ``PREFECT_API_URL`` talks to a temporary API that this process started
-    on 127.0.0.1. Dask workers receive the flow's Prefect settings with each task; without a URL
-    in them, every worker process would start a temporary API of its own. So the URL is put in
-    the settings the tasks carry. Workers on other machines cannot reach this machine's loopback:
-    they need a real server.
+
+def _workers_on_this_machine(settings: Settings) -> bool:
+    """True for the flow's own LocalCluster and for a scheduler on a loopback address."""
+    address = settings.dask_address
+    return address is None or _is_loopback(urlsplit(address if "://" in address else f"tcp://{address}").hostname)
+
+
+def _api_url_for_workers(settings: Settings) -> str | None:
+    """The Prefect API URL to hand the Dask workers, when the flow's settings do not name one.
+
+    Workers receive the flow's Prefect settings with each task. A flow run without
+    ``PREFECT_API_URL`` talks to a temporary API that this process started on 127.0.0.1; without
+    its URL in the settings, every worker process would start a temporary API of its own. Workers
+    on other machines cannot reach this machine's loopback at all: they need a real server.
     """
-    if PREFECT_API_URL.value():
+    local = _workers_on_this_machine(settings)
+    configured = PREFECT_API_URL.value()
+    if configured:
+        if not local and _is_loopback(urlsplit(configured).hostname):
+            raise ConfigError(
+                f"dask_address: PREFECT_API_URL {configured} is a loopback address, which Dask workers "
+                "on other machines cannot reach; use the server's network address"
+            )
         return None
-    context = FlowRunContext.get()
-    if context is None:
-        raise RuntimeError("the transform runner is chosen inside a flow run")
-    if remote:
+    if not local:
         raise ConfigError(
             "dask_address: Dask workers on other machines need a Prefect server they can reach; "
             "set PREFECT_API_URL (this run uses a temporary API on 127.0.0.1)"
         )
+    context = FlowRunContext.get()
+    if context is None:
+        raise RuntimeError("the transform runner is chosen inside a flow run")
     return str(context.client.api_url)
+
+
+def _page_token(page: Page) -> tuple[str, ...]:
+    """What Dask hashes for a page when it names a task: the page's identity, not its HTML.
+
+    Dask names every submitted task by hashing its arguments; over a batch's full HTML that took
+    1.9 s per 150 real pages here, for a name that each task run's own id makes unique anyway.
+    """
+    return ("slant.Page", page.source_id, page.url, page.fetched_at.isoformat(), page.body_sha256)
 
 
 @contextmanager
@@ -81,8 +120,13 @@ def transform_runner(settings: Settings) -> Iterator[TaskRunner[Any] | None]:
     if settings.task_runner == "threads":
         yield None
         return
+    import dask
+    from dask.tokenize import normalize_token
+
+    normalize_token.register(Page, _page_token)
     with ExitStack() as stack:
-        url = _api_url_for_workers(remote=settings.dask_address is not None)
+        url = _api_url_for_workers(settings)
         if url is not None:
             stack.enter_context(temporary_settings(updates={PREFECT_API_URL: url}))
+        stack.enter_context(dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_BATCH}))
         yield stack.enter_context(dask_task_runner(settings))
