@@ -12,7 +12,7 @@ import dataclasses
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.states import Failed  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
@@ -38,6 +38,7 @@ from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.notify import notify  # noqa: E402
 from flows.progress import emit  # noqa: E402
+from flows.runners import transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from transform.labelling import Labeller, load_labeller  # noqa: E402
@@ -113,6 +114,19 @@ def transform_task(label: str, pages: list[Page], model_dir: Path) -> tuple[list
     return process_batch(pages, load_labeller(model_dir, model_dir.parent))
 
 
+TransformFuture = PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]
+SubmitTransform = Callable[[str, list[Page], Path], TransformFuture]
+
+
+def submit_transform_on(runner: TaskRunner[Any] | None) -> SubmitTransform:
+    """Submit transform batches to ``runner`` (e.g. Dask), or to the flow's own runner when None."""
+    if runner is None:
+        return transform_task.submit  # type: ignore[return-value]
+    return lambda label, pages, model_dir: runner.submit(
+        transform_task, {"label": label, "pages": pages, "model_dir": model_dir}
+    )
+
+
 @dataclass
 class NightStats:
     """Counters of one run, stored as ``runs.stats`` and shown in the summary."""
@@ -173,6 +187,12 @@ def _chunks(pages: list[Page], size: int) -> Iterator[list[Page]]:
         yield pages[start : start + size]
 
 
+def _full_batches(pages: list[Page], size: int) -> tuple[list[list[Page]], list[Page]]:
+    """The full batches of ``size`` at the front of ``pages``, and the pages left over."""
+    cut = len(pages) - len(pages) % size
+    return list(_chunks(pages[:cut], size)), pages[cut:]
+
+
 def _counts_as_error(record: FetchRecord) -> bool:
     """A failed request, except a 404 from an API or sitemap probe (the feature is off there)."""
     return bool(record.error_kind) and not (record.status_code == 404 and record.role in QUIET_404_ROLES)
@@ -225,7 +245,11 @@ def nightly(
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     when = _parse_since(since)
     try:
-        return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+        with transform_runner(settings) as runner:
+            submit = submit_transform_on(runner)
+            return run_nightly(
+                settings, load_sources(Path(sources_file)), since=when, backfill=backfill, transform=submit
+            )
     except DatabaseLocked as exc:  # nothing was fetched or written: fail with the message, not a traceback
         return Failed(message=str(exc), data=exc)  # type: ignore[return-value]  # the caller gets exc raised
 
@@ -247,15 +271,21 @@ def _flow_run_id() -> str:
 
 
 def run_nightly(
-    settings: Settings, sources: list[Source], *, since: datetime | None = None, backfill: bool = False
+    settings: Settings,
+    sources: list[Source],
+    *,
+    since: datetime | None = None,
+    backfill: bool = False,
+    transform: SubmitTransform | None = None,
 ) -> dict[str, Any]:
     """The body of the nightly flow, given validated settings and sources.
 
     Holds the database's run lock throughout (a second run refuses at once); raises
     ``HealthGateFailed`` after everything is stored when the health gates fail the run.
+    ``transform`` submits one batch of pages (default: to the flow's own task runner).
     """
     with run_lock(settings.db_path, "nightly") as previous:
-        summary = _night(settings, sources, since, backfill, previous)
+        summary = _night(settings, sources, since, backfill, previous, transform or submit_transform_on(None))
     if summary["status"] == "failed":
         flagged = [r["source_id"] for r in summary["health"]["flagged"]]
         raise HealthGateFailed(
@@ -271,6 +301,7 @@ def _night(
     since: datetime | None,
     backfill: bool,
     previous: Holder | None,
+    submit_transform: SubmitTransform,
 ) -> dict[str, Any]:
     started = time.monotonic()
     run_id = _flow_run_id()
@@ -312,10 +343,10 @@ def _night(
             for host, group in _by_host(sources).items()
         ]
         index_records: list[FetchRecord] = []
-        transforms: list[PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]] = []
+        transforms: list[TransformFuture] = []
         records_by_url: dict[str, list[FetchRecord]] = {}
 
-        def load(done: PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]) -> None:
+        def load(done: TransformFuture) -> None:
             """Validate and write one transformed batch, then let go of it (memory stays at a few batches)."""
             posts, failures = done.result()
             stats.extraction_failures += len(failures)
@@ -338,6 +369,10 @@ def _night(
                 stats.per_source[post.source_id]["posts"] += 1
                 count_post(tonight[post.source_id], post, settings.health_short_words)
 
+        # Batches pack pages across sources: most blogs have a few new posts a night, and one
+        # batch per source would make most tasks too small to pay for themselves on Dask.
+        pending: list[Page] = []
+        submitted = 0
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
@@ -355,9 +390,11 @@ def _night(
                     records_by_url.setdefault(record.url, []).append(record)
                 mark_seen(con, run_id, harvest.unchanged)
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
-                for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
-                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, labeller.path))
-                harvest.pages = []  # the batches hold them now
+                full, pending = _full_batches(pending + harvest.pages, settings.batch_size)
+                for chunk in full:
+                    transforms.append(submit_transform(str(submitted), chunk, labeller.path))
+                    submitted += 1
+                harvest.pages = []  # the batches (and ``pending``) hold them now
                 # Write batches that are ready while other hosts are still being fetched, so a
                 # night's posts never pile up in memory waiting for the slowest host.
                 finished = [t.state.is_final() for t in transforms]  # one look each: states move on
@@ -365,6 +402,8 @@ def _night(
                 transforms = [t for t, final in zip(transforms, finished, strict=True) if not final]
                 for done in ready:
                     load(done)
+        if pending:
+            transforms.append(submit_transform(str(submitted), pending, labeller.path))
         for done in as_completed(transforms):
             load(done)
         # Feed and sitemap validators last: only once every post they listed is stored.

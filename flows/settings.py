@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     max_hosts_in_parallel: int = Field(8, ge=1)
     # Posts per transform/load batch: large enough that per-task overhead is <1% of the work.
     batch_size: int = Field(200, ge=1)
+    # Where transform batches run: "threads" in the flow process (the default: nothing to set
+    # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
+    # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.
+    task_runner: Literal["threads", "dask"] = "threads"
+    # A running Dask scheduler (tcp://host:8786) for task_runner = "dask"; None starts a
+    # LocalCluster on 127.0.0.1 for the run and stops it afterwards.
+    dask_address: str | None = None
+    # LocalCluster worker processes (one thread each: the transform is CPU-bound Python, so a
+    # second thread in a process only contends for its GIL). One per core of the 2-core target.
+    dask_workers: int = Field(2, ge=1)
     # Stored posts younger than this are re-checked every night (a conditional GET, usually a
     # 304), so edits and deletions are seen; bloggers rarely touch posts older than a month.
     revalidate_days: int = Field(30, ge=0)
