@@ -16,10 +16,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from extract.errors import SlantError
+from extract.errors import ConfigError, SlantError
 from flows import __version__
 
 console = Console(soft_wrap=True)
+TRAIN_DATASETS = {
+    "loaded": ("babe", "jsonl"),
+    "stance": ("newsmtsc", "ibm", "jsonl"),
+    "leaning": ("allsides", "hyperpartisan", "jsonl"),
+}
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -96,19 +101,44 @@ def build_parser() -> argparse.ArgumentParser:
         "loaded spans and scores with their voice. `slant extract | slant classify` works as a pipe.",
     )
     p.add_argument("--loaded-model", type=_path, metavar="DIR", help="a model directory (default: the shipped one)")
+    p.add_argument(
+        "--stance-model", type=_path, metavar="DIR", help="a stance model directory (default: the shipped one)"
+    )
+    p.add_argument(
+        "--leaning-model", type=_path, metavar="DIR", help="a leaning model directory (default: the shipped one)"
+    )
+    p.add_argument(
+        "--targets",
+        type=_path,
+        metavar="FILE",
+        help='targets YAML for every line without its own "targets" (default: settings targets_path)',
+    )
     p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
     p.add_argument("--models-dir", type=_path, default=_path("data/models"), help="where the default model is built")
+    p.add_argument("--config", type=_path, help="settings file (default: $SLANT_CONFIG or ./slant.toml)")
 
     p = sub.add_parser(
         "train",
-        help="train a model (loaded language)",
-        description="Train a loaded-language model directory with its model card.",
+        help="train a model (loaded language, stance, leaning)",
+        description="Train a model directory with its model card. Datasets: loaded babe|jsonl; "
+        "stance newsmtsc|ibm|jsonl; leaning allsides|hyperpartisan|jsonl.",
     )
-    p.add_argument("task", choices=("loaded",), help="what to train")
-    p.add_argument("--dataset", choices=("babe", "jsonl"), required=True)
-    p.add_argument("--path", required=True, help="BABE CSV, or JSON lines {text, label, spans} (file, dir or glob)")
+    p.add_argument("task", choices=TRAIN_DATASETS, help="what to train")
+    p.add_argument(
+        "--dataset",
+        required=True,
+        help="loaded: babe|jsonl; stance: newsmtsc|ibm|jsonl; leaning: allsides|hyperpartisan|jsonl",
+    )
+    p.add_argument("--path", required=True, help="the data file (JSON lines or CSV), a directory or a glob")
     p.add_argument("--out", type=_path, required=True, metavar="DIR")
+
+    p = sub.add_parser(
+        "check-targets",
+        help="validate a targets file",
+        description="Validate FILE and list its targets; exits 2 with every problem if invalid.",
+    )
+    p.add_argument("file", type=_path)
 
     p = sub.add_parser(
         "migrate",
@@ -281,29 +311,77 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    from transform.classify import classify_lines, default_model, model_version
+    from flows.settings import load_settings
+    from transform import defaults
+    from transform.classify import StanceSetup, classify_lines, default_model, model_version
+    from transform.leaning import LeaningModel
     from transform.loaded import LoadedModel
+    from transform.stance import StanceModel
+    from transform.targets import load_targets
 
+    settings = load_settings(args.config)
     model_dir = args.loaded_model or default_model(args.models_dir)
     model = LoadedModel.load(model_dir)
     version = model_version(model_dir)
+    stance_dir = args.stance_model or settings.stance_model_dir or defaults.default_stance_model(args.models_dir)
+    leaning_dir = args.leaning_model or settings.leaning_model_dir or defaults.default_leaning_model(args.models_dir)
+    known = load_targets(settings.targets_path)
+    line_default = load_targets(args.targets) if args.targets else known
+    setup = StanceSetup(
+        stance=StanceModel.load(stance_dir),
+        stance_version=defaults.model_version(stance_dir),
+        leaning=LeaningModel.load(leaning_dir),
+        leaning_version=defaults.model_version(leaning_dir),
+        known=line_default if args.targets else known,
+        default_targets=tuple(line_default.targets),
+    )
     return _pipe_json_lines(
-        args, "classify", lambda lines, source: classify_lines(lines, model, version, source=source)
+        args, "classify", lambda lines, source: classify_lines(lines, model, version, source=source, setup=setup)
     )
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from transform.classify import model_version
-    from transform.loaded.train import read_babe, read_jsonl, train
-
+    if args.dataset not in TRAIN_DATASETS[args.task]:
+        raise ConfigError(
+            f"slant train {args.task}: --dataset: expected one of {', '.join(TRAIN_DATASETS[args.task])}, "
+            f"got {args.dataset!r}"
+        )
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
-    rows = read_babe(Path(path)) if args.dataset == "babe" else read_jsonl(path)
-    model = train(rows, args.out, data_path=path, dataset=args.dataset)
+    if args.task == "loaded":
+        from transform.classify import model_version
+        from transform.loaded.train import read_babe, read_jsonl, train
 
-    console.print(
-        f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
-    )
+        rows = read_babe(Path(path)) if args.dataset == "babe" else read_jsonl(path)
+        model = train(rows, args.out, data_path=path, dataset=args.dataset)
+        console.print(
+            f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
+        )
+        return 0
+    from transform import defaults
+
+    if args.task == "stance":
+        from transform.stance import train as stance_train
+
+        stance_rows = stance_train.read_dataset(args.dataset, path)
+        n_rows = len(stance_rows)
+        classes = stance_train.train(stance_rows, args.out, data_path=path, dataset=args.dataset).classes
+    else:
+        from transform.leaning import train as leaning_train
+
+        leaning_rows = leaning_train.read_dataset(args.dataset, path)
+        n_rows = len(leaning_rows)
+        classes = leaning_train.train(leaning_rows, args.out, data_path=path, dataset=args.dataset).classes
+    version = defaults.model_version(args.out)
+    console.print(f"trained {version} on {n_rows} rows into {args.out}; labels {', '.join(classes)}")
+    return 0
+
+
+def _cmd_check_targets(args: argparse.Namespace) -> int:
+    from transform.targets import load_targets
+
+    targets = load_targets(args.file)
+    console.print(f"{args.file}: {len(targets)} targets, all valid")
     return 0
 
 
@@ -329,6 +407,7 @@ COMMANDS = {
     "train": _cmd_train,
     "reprocess": _cmd_reprocess,
     "check-sources": _cmd_check_sources,
+    "check-targets": _cmd_check_targets,
     "serve-sample": _cmd_serve_sample,
 }
 

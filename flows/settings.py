@@ -26,6 +26,8 @@ from extract.fetch import FetchPolicy
 from extract.guard import PrivatePolicy
 
 CONTACT_URL = "https://github.com/slant-project/slant"
+# The shipped targets file (current UK and US parties, leaders, a few policies), found beside the code.
+DEFAULT_TARGETS = Path(__file__).resolve().parents[1] / "sources" / "targets.yaml"
 
 
 class Settings(BaseSettings):
@@ -64,6 +66,15 @@ class Settings(BaseSettings):
     # How long a writer waits for another process to release the database before failing.
     db_lock_wait_s: float = Field(60.0, ge=0)
     allow_private: Annotated[bool | list[str], NoDecode] = False
+    # The targets stance is measured toward (docs/stance.md); the shipped file covers the parties
+    # and leaders the sample blogs and most UK/US political blogs write about.
+    targets_path: Path = DEFAULT_TARGETS
+    # Trained model directories (`slant train stance|leaning`); unset: the shipped defaults, which
+    # are trained on the project's own examples and built once into models_dir.
+    stance_model_dir: Path | None = None
+    leaning_model_dir: Path | None = None
+    # Where default models are built; default: a "models" folder beside the database.
+    models_dir: Path | None = None
 
     @field_validator("allow_private", mode="before")
     @classmethod
@@ -93,6 +104,11 @@ class Settings(BaseSettings):
     def archive_path(self) -> Path:
         """Where the WARC files go: ``archive_dir``, or ``archive/`` beside the database."""
         return self.archive_dir if self.archive_dir is not None else self.db_path.parent / "archive"
+
+    @property
+    def models_path(self) -> Path:
+        """Where default models are built: ``models_dir``, or ``models/`` beside the database."""
+        return self.models_dir if self.models_dir is not None else self.db_path.parent / "models"
 
     def private_policy(self) -> PrivatePolicy:
         if self.allow_private is True:

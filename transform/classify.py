@@ -1,25 +1,37 @@
-"""``slant classify``: loaded language per sentence and per post, in whose voice, as JSON lines.
+"""``slant classify``: loaded language, stance and leaning per post, in whose voice, as JSON lines.
 
 Input lines are ``{"id", "text"}`` or the lines ``slant extract`` writes (whose paragraphs carry
 the voice found in the markup), so ``slant extract | slant classify`` works as a pipe. Sentences
 and voice come from the same code as the nightly flow; scores from a ``LoadedModel``.
+
+A line may carry ``"targets"``: each a target id or name from the targets file, a plain name
+(taken as the target's name, its surname counting once the full name has appeared), or an object
+``{"name", "aliases": [...], "mentions": [[start, end], ...]}`` for a target the caller located
+(those mentions are used as given). Without them, the line uses ``--targets FILE`` or, failing
+that, every target of the default targets file. The output then has ``"stances"`` and
+``"leaning"`` (see ``stance_output``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nupunkt import sent_spans
 
+from extract.errors import TargetsError
 from transform.clean import Paragraph
+from transform.leaning import LeaningModel, label_leaning
 from transform.loaded import LoadedModel
 from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, resolve_paths, train
 from transform.segment import Sentence, segment
-from transform.voice import attribute_voice
+from transform.stance import StanceModel, label_stances
+from transform.targets import Target, TargetSet, plain_target
+from transform.voice import QuoteSpan, SentenceVoice, attribute_voice
 
 
 def model_version(model_dir: Path) -> str:
@@ -60,10 +72,99 @@ def _sentences(record: dict[str, Any]) -> tuple[str, list[Paragraph], list[Sente
     return text, [Paragraph(text)], sentences
 
 
-def classify_record(record: dict[str, Any], model: LoadedModel, version: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StanceSetup:
+    """What stance and leaning labelling needs beside the loaded-language model."""
+
+    stance: StanceModel | None = None
+    stance_version: str | None = None
+    leaning: LeaningModel | None = None
+    leaning_version: str | None = None
+    known: TargetSet | None = None  # the targets file names resolve against
+    default_targets: tuple[Target, ...] = ()  # targets for lines that bring none
+
+
+def line_targets(
+    raw: object, known: TargetSet | None, default: Sequence[Target]
+) -> tuple[list[Target], dict[str, list[tuple[int, int]]]]:
+    """Targets of one line's ``"targets"`` value, and the mentions the caller gave for some of them."""
+    if raw is None:
+        return list(default), {}
+    if not isinstance(raw, list):
+        raise TargetsError("'targets': expected a list of names, ids or objects")
+    out: dict[str, Target] = {}
+    given: dict[str, list[tuple[int, int]]] = {}
+    for item in raw:
+        if isinstance(item, str):
+            target = (known.get(item) if known else None) or plain_target(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            aliases = [str(a) for a in item.get("aliases") or []]
+            found = known.get(item["name"]) if known and not aliases and "mentions" not in item else None
+            target = found or plain_target(item["name"], aliases)
+            if "mentions" in item:
+                try:
+                    given[target.id] = [(int(a), int(b)) for a, b in item["mentions"]]
+                except (TypeError, ValueError) as exc:
+                    raise TargetsError(
+                        f"target {item['name']!r}: field 'mentions': expected [[start, end], ...] character offsets"
+                    ) from exc
+        else:
+            raise TargetsError(f"'targets': expected a name or an object with a 'name', got {item!r}")
+        out[target.id] = target
+    return list(out.values()), given
+
+
+def stance_output(
+    text: str,
+    sentences: Sequence[Sentence],
+    voices: Sequence[SentenceVoice],
+    quotes: Sequence[QuoteSpan],
+    record: dict[str, Any],
+    setup: StanceSetup,
+) -> dict[str, Any]:
+    """``{"stances": [...], "leaning": {...}}`` for one record (empty when the models are missing)."""
+    out: dict[str, Any] = {}
+    if setup.stance is not None:
+        targets, given = line_targets(record.get("targets"), setup.known, setup.default_targets)
+        labels = label_stances(text, sentences, voices, quotes, None, targets, setup.stance, given)
+        names = {t.id: t.name for t in targets}
+        out["stance_model_version"] = setup.stance_version
+        out["stances"] = [
+            {
+                "target": names.get(s.target, s.target),
+                "target_id": s.target,
+                "label": s.label,
+                "confidence": s.confidence,
+                "abstained": s.abstained,
+                "scores": {"favor": s.p_favor, "against": s.p_against, "neither": s.p_neither},
+                "evidence": list(s.evidence),
+                "mentions": [
+                    {
+                        "start": m.mention.start,
+                        "end": m.mention.end,
+                        "sentence": m.mention.sentence_no,
+                        "how": m.mention.how,
+                        "voice": m.voice,
+                    }
+                    for m in labels.mentions
+                    if m.mention.target == s.target
+                ],
+            }
+            for s in labels.stances
+        ]
+    if setup.leaning is not None:
+        leaning = label_leaning(text, setup.leaning, record.get("title"))
+        out["leaning_model_version"] = setup.leaning_version
+        out["leaning"] = {"label": leaning.label, "scores": leaning.scores}
+    return out
+
+
+def classify_record(
+    record: dict[str, Any], model: LoadedModel, version: str, setup: StanceSetup | None = None
+) -> dict[str, Any]:
     """The output line for one input record (see the module docstring for the shape)."""
     text, paragraphs, sentences = _sentences(record)
-    voices, _ = attribute_voice(text, paragraphs, sentences) if sentences else ([], [])
+    voices, quotes = attribute_voice(text, paragraphs, sentences) if sentences else ([], [])
     results = model.predict([s.text for s in sentences], [v.is_quote for v in voices]) if sentences else []
     out_sentences: list[dict[str, Any]] = []
     out_spans: list[dict[str, Any]] = []
@@ -97,6 +198,7 @@ def classify_record(record: dict[str, Any], model: LoadedModel, version: str) ->
         voiced = [s for s in out_sentences if s["is_quote"] is quoted]
         return round(sum(s["loaded"] for s in voiced) / len(voiced), 4) if voiced else 0.0
 
+    extra = stance_output(text, sentences, voices, quotes, record, setup) if setup is not None else {}
     return {
         "id": record.get("id"),
         "model_version": version,
@@ -105,11 +207,17 @@ def classify_record(record: dict[str, Any], model: LoadedModel, version: str) ->
         "sentences": out_sentences,
         "spans": out_spans,
         "voice": {"author": share(False), "quoted": share(True)},
+        **extra,
     }
 
 
 def classify_lines(
-    lines: Iterable[str], model: LoadedModel, version: str, *, source: str = "<stdin>"
+    lines: Iterable[str],
+    model: LoadedModel,
+    version: str,
+    *,
+    source: str = "<stdin>",
+    setup: StanceSetup | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One output object per non-blank line; bad lines yield ``{"id", "error"}`` naming the line."""
     for line_no, line in enumerate(lines, 1):
@@ -125,4 +233,7 @@ def classify_lines(
             ident = record.get("id") if isinstance(record, dict) else None
             yield {"id": ident, "error": f"{source}: line {line_no}: {reason}"}
             continue
-        yield classify_record(record, model, version)
+        try:
+            yield classify_record(record, model, version, setup)
+        except TargetsError as exc:
+            yield {"id": record.get("id"), "error": f"{source}: line {line_no}: {exc}"}

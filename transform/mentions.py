@@ -37,9 +37,46 @@ HOW_GIVEN = "given"  # located by the caller (slant classify's "mentions")
 PRONOUN_WEIGHT = 0.5
 # Words that may stand before a short name without making it someone else's name ("Mayor Rahman").
 TITLES = frozenset(
-    "mr mrs ms miss dr sir dame lord lady mayor president senator governor minister chancellor secretary "
-    "speaker leader councillor cllr rep representative congressman congresswoman judge prime deputy shadow "
-    "former comrade the a an by and or of with".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "mayor",
+        "president",
+        "senator",
+        "governor",
+        "minister",
+        "chancellor",
+        "secretary",
+        "speaker",
+        "leader",
+        "councillor",
+        "cllr",
+        "rep",
+        "representative",
+        "congressman",
+        "congresswoman",
+        "judge",
+        "prime",
+        "deputy",
+        "shadow",
+        "former",
+        "comrade",
+        "the",
+        "a",
+        "an",
+        "by",
+        "and",
+        "or",
+        "of",
+        "with",
+    ]
 )
 _PRONOUNS = {
     "he": "he",
@@ -213,8 +250,11 @@ def _pronoun_mentions(
         if pronoun in ("he", "she") and _names_other_person(prev.text, by_id[compatible[0]], targets):
             continue
         start = sentence.start + m.start(1)
-        out.append(Mention(compatible[0], sentence.sentence_no, start, start + len(m.group(1)), HOW_COREFERENCE,
-                           PRONOUN_WEIGHT))
+        out.append(
+            Mention(
+                compatible[0], sentence.sentence_no, start, start + len(m.group(1)), HOW_COREFERENCE, PRONOUN_WEIGHT
+            )
+        )
         carried[sentence.sentence_no] = compatible[0]
     return out
 
@@ -222,7 +262,4 @@ def _pronoun_mentions(
 def _names_other_person(sentence: str, target: Target, targets: Sequence[Target]) -> bool:
     """True when ``sentence`` names someone (two capitalised words) who is not one of the targets."""
     known = {w for t in targets for a in (*t.aliases, *t.short_names) for w in a.split()}
-    for m in _OTHER_NAME.finditer(sentence):
-        if not set(m.group(0).split()) <= known:
-            return True
-    return False
+    return any(not set(m.group(0).split()) <= known for m in _OTHER_NAME.finditer(sentence))

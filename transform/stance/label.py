@@ -198,7 +198,9 @@ def _context(
                 a, b = move(s), move(e - 1)
                 if a is not None and b is not None:
                     spans.append((a, b + 1, category, score))
-    return MentionContext(text, s0, e0 + 1, tuple(moved_others), (), is_quote, tuple(spans) if spans is not None else None)
+    return MentionContext(
+        text, s0, e0 + 1, tuple(moved_others), (), is_quote, tuple(spans) if spans is not None else None
+    )
 
 
 def _rebuttals(
@@ -209,7 +211,7 @@ def _rebuttals(
     loaded: Sequence[tuple[int, int, str, float]] | None,
 ) -> list[tuple[QuoteSpan, Sentence, int, np.ndarray]]:
     """Quotations the author turns on right after: (quote, rebutting sentence, anaphor start, probabilities)."""
-    found = []
+    found: list[tuple[QuoteSpan, Sentence, int, np.ndarray]] = []
     candidates: list[tuple[QuoteSpan, Sentence, int]] = []
     for quote in _verbatim(quotes):
         after = [s for s in sentences if s.start >= quote.end and not voices[s.sentence_no].is_quote]
@@ -271,7 +273,9 @@ def label_stances(
         weight = _weight(voice) * mention.weight
         if is_quote and any(s <= mention.start and mention.end <= e for s, e in rebutted_ranges):
             weight = 0.0
-        others = [(m.start, m.end) for m in mentions if m.sentence_no == mention.sentence_no and m.target != mention.target]
+        others = [
+            (m.start, m.end) for m in mentions if m.sentence_no == mention.sentence_no and m.target != mention.target
+        ]
         hide = verbatim if voice == VOICE_AUTHOR else []
         contexts.append(_context(sentence, mention.start, mention.end, others, loaded_spans, hide, is_quote))
         meta.append((mention, voice, speaker, is_quote, weight))
@@ -281,12 +285,12 @@ def label_stances(
         for (m, voice, speaker, is_quote, weight), p in zip(meta, probs, strict=True)
     ]
     for quote, sentence, at, p in rebutted:
-        target_id = speaker_target(quote.speaker, targets)
-        if target_id is None:
+        speaker_id = speaker_target(quote.speaker, targets)
+        if speaker_id is None:
             continue
         word = re.match(r"\w+", sentence.text[at - sentence.start :])
         end = at + (word.end() if word else 1)
-        anaphor = Mention(target_id, sentence.sentence_no, at, end, HOW_COREFERENCE)
+        anaphor = Mention(speaker_id, sentence.sentence_no, at, end, HOW_COREFERENCE)
         scored.append(
             MentionStance(anaphor, VOICE_AUTHOR, None, False, AUTHOR_WEIGHT, float(p[0]), float(p[1]), float(p[2]))
         )
@@ -338,6 +342,7 @@ def aggregate(target: str, mentions: Sequence[MentionStance]) -> PostStance:
 
 def _evidence(label: str, mentions: Sequence[MentionStance]) -> tuple[int, ...]:
     """Sentence numbers that pushed toward ``label``, the author's own voice first."""
+
     def push(m: MentionStance) -> float:
         if label == "favor":
             return m.weight * (m.p_favor - m.p_against)

@@ -92,7 +92,11 @@ class StanceModel:
     """Mention-level stance classifier (see the module docstring)."""
 
     def __init__(
-        self, c: float = C, use_char: bool = True, lexicon_version: str | None = None, dense_weight: float = DENSE_WEIGHT
+        self,
+        c: float = C,
+        use_char: bool = True,
+        lexicon_version: str | None = None,
+        dense_weight: float = DENSE_WEIGHT,
     ) -> None:
         self.c = c
         self.use_char = use_char
@@ -164,7 +168,9 @@ class StanceModel:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        state = {k: getattr(self, k) for k in ("c", "use_char", "lexicon_version", "dense_weight", "word_vec", "window_vec")}
+        state = {
+            k: getattr(self, k) for k in ("c", "use_char", "lexicon_version", "dense_weight", "word_vec", "window_vec")
+        }
         state.update({"char_vec": self.char_vec, "scaler": self.scaler, "lr": self.lr, "task": TASK})
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {

@@ -40,7 +40,34 @@ from transform.stance.model import LABELS, StanceExample, StanceModel
 JSONL_GROUP_BLOCK = 10  # lines per CV group in JSONL files: consecutive lines share a story
 DEFAULT_EXAMPLES = str(Path(__file__).resolve().parents[1] / "training" / "stance" / "examples-*.jsonl")
 DATASETS = ("newsmtsc", "ibm", "jsonl")
-_STOP = frozenset("the a an of to in for on and or is are be by with that this its it their as at from all".split())
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "for",
+        "on",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "by",
+        "with",
+        "that",
+        "this",
+        "its",
+        "it",
+        "their",
+        "as",
+        "at",
+        "from",
+        "all",
+    ]
+)
 # A motion that bans, abolishes, limits or rejects its target ("should not be absolute") opposes it.
 _AGAINST_TARGET = re.compile(
     r"\b(?:ban|banned|banning|bans|abolish\w*|not|never|forbid\w*|prohibit\w*|restrict\w*|limit|limiting|weaken\w*|"
