@@ -15,8 +15,11 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      │    └── UnsupportedContent  not HTML, XML or JSON, whatever Content-Type claims
      ├── ParseError           a page, feed or sitemap that yields nothing usable
      ├── ArchiveCorrupt       a raw-archive (WARC) record that cannot be read back intact
+     ├── HealthGateFailed     a nightly run stored its posts but failed its health gates
      └── WarehouseError       the DuckDB warehouse cannot be used
-          └── DatabaseLocked  another process holds the database file
+          ├── DatabaseLocked  another process holds the database file
+          ├── RunLocked       another writing run (nightly, reprocess, reclassify) is in progress
+          └── DiskFull        free disk space is under the settings' minimum
 
 Messages are written for the person reading the log: what failed, where, and what to do.
 """
@@ -90,9 +93,21 @@ class ArchiveCorrupt(SlantError):
     """A WARC record that cannot be read back intact (bad ref, damaged file, digest mismatch)."""
 
 
+class HealthGateFailed(SlantError):
+    """Too many sources failed their health gates; the run is marked failed (nothing is lost)."""
+
+
 class WarehouseError(SlantError):
     """The DuckDB warehouse cannot be used."""
 
 
 class DatabaseLocked(WarehouseError):
     """Another process holds the DuckDB file."""
+
+
+class RunLocked(WarehouseError):
+    """Another writing run holds the database's run lock."""
+
+
+class DiskFull(WarehouseError):
+    """Less free disk space than the settings require."""

@@ -20,8 +20,9 @@ from extract.errors import ConfigError, SlantError
 from flows import __version__
 
 console = Console(soft_wrap=True)
+# Which --dataset values each trainable task reads.
 TRAIN_DATASETS = {
-    "loaded": ("babe", "jsonl"),
+    "loaded": ("babe", "ptc", "jsonl"),
     "stance": ("newsmtsc", "ibm", "jsonl"),
     "leaning": ("allsides", "hyperpartisan", "jsonl"),
 }
@@ -86,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser(
+        "reclassify",
+        help="relabel stored posts with another loaded-language model, offline",
+        description="Label every live post again with the model in DIR, without fetching anything; the "
+        "older model versions' labels stay in the warehouse and the views pick the newest.",
+    )
+    p.add_argument("--model", type=_path, metavar="DIR", help="model directory (default: settings loaded_model)")
+    p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
+    p.add_argument("--force", action="store_true", help="relabel posts this model version has labelled already")
+    _add_common(p)
+
+    p = sub.add_parser(
         "extract",
         help="clean pages given as JSON lines (the nightly flow's cleaner)",
         description='Read JSON lines {"id", "url", "html"} and write the cleaned post of each as JSON lines: '
@@ -96,41 +108,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "classify",
-        help="loaded language per sentence and post, with voice (JSON lines in and out)",
-        description='Read JSON lines {"id", "text"} (or the output of slant extract) and write sentences, '
-        "loaded spans and scores with their voice. `slant extract | slant classify` works as a pipe.",
+        help="loaded language, stance toward targets and leaning per post, with voice (JSON lines in and out)",
+        description='Read JSON lines {"id", "text", "targets"?} (or the output of slant extract) and write sentences, '
+        "loaded spans and scores with their voice, stances toward the line's targets (or --targets FILE, or the "
+        "settings' targets file) with evidence sentences, and the post's leaning. "
+        "`slant extract | slant classify` works as a pipe.",
     )
     p.add_argument("--loaded-model", type=_path, metavar="DIR", help="a model directory (default: the shipped one)")
-    p.add_argument(
-        "--stance-model", type=_path, metavar="DIR", help="a stance model directory (default: the shipped one)"
-    )
-    p.add_argument(
-        "--leaning-model", type=_path, metavar="DIR", help="a leaning model directory (default: the shipped one)"
-    )
-    p.add_argument(
-        "--targets",
-        type=_path,
-        metavar="FILE",
-        help='targets YAML for every line without its own "targets" (default: settings targets_path)',
-    )
+    p.add_argument("--stance-model", type=_path, metavar="DIR", help="a stance model directory (default: shipped)")
+    p.add_argument("--leaning-model", type=_path, metavar="DIR", help="a leaning model directory (default: shipped)")
+    p.add_argument("--targets", type=_path, metavar="FILE", help='targets YAML for lines without their own "targets"')
     p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
-    p.add_argument("--models-dir", type=_path, default=_path("data/models"), help="where the default model is built")
-    p.add_argument("--config", type=_path, help="settings file (default: $SLANT_CONFIG or ./slant.toml)")
+    p.add_argument("--config", type=_path, help="settings file (loaded_model, models_dir)")
 
     p = sub.add_parser(
         "train",
         help="train a model (loaded language, stance, leaning)",
-        description="Train a model directory with its model card. Datasets: loaded babe|jsonl; "
-        "stance newsmtsc|ibm|jsonl; leaning allsides|hyperpartisan|jsonl.",
+        description="Train a model directory with its model card. loaded: --dataset babe|ptc|jsonl; "
+        "stance: newsmtsc|ibm|jsonl; leaning: allsides|hyperpartisan|jsonl.",
     )
-    p.add_argument("task", choices=TRAIN_DATASETS, help="what to train")
+    p.add_argument("task", choices=tuple(TRAIN_DATASETS), help="what to train")
     p.add_argument(
         "--dataset",
         required=True,
-        help="loaded: babe|jsonl; stance: newsmtsc|ibm|jsonl; leaning: allsides|hyperpartisan|jsonl",
+        choices=sorted({d for ds in TRAIN_DATASETS.values() for d in ds}),
+        help="which reader (per task, see above)",
     )
-    p.add_argument("--path", required=True, help="the data file (JSON lines or CSV), a directory or a glob")
+    p.add_argument(
+        "--path",
+        required=True,
+        help="BABE CSV; the SemEval-2020 Task 11 (PTC) folder of article*.txt and *TC.labels; a NewsMTSC, IBM, "
+        "AllSides or hyperpartisan JSON-lines file; or the project's JSON lines (file, dir or glob)",
+    )
     p.add_argument("--out", type=_path, required=True, metavar="DIR")
 
     p = sub.add_parser(
@@ -242,9 +252,11 @@ def run_flow(
     from extract.sources import load_sources
     from flows.nightly import nightly
     from flows.settings import load_settings
+    from warehouse.runlock import ensure_free
 
     settings = load_settings(config, **settings_overrides)
     load_sources(sources_file)  # a bad file is reported here, plainly, before Prefect starts
+    ensure_free(settings.db_path, "nightly")  # so is a run already in progress
     runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.max_hosts_in_parallel)
     flow_run = nightly.with_options(task_runner=runner)  # type: ignore[arg-type]
     extra = {k: v for k, v in settings_overrides.items() if k != "db_path" and v is not None}
@@ -260,6 +272,25 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         summary = run_flow({"db_path": args.db}, args.config, args.sources, backfill=args.backfill, since=args.since)
 
     print_summary(summary)
+    return 0 if summary["status"] == "completed" else 1
+
+
+def _cmd_reclassify(args: argparse.Namespace) -> int:
+    from flows.reclassify import reclassify
+    from flows.settings import load_settings
+
+    settings = load_settings(args.config, db_path=args.db)
+    summary = reclassify(
+        str(args.model) if args.model else None,
+        str(settings.db_path),
+        str(args.config) if args.config else None,
+        args.source,
+        args.force,
+    )
+    console.print(
+        f"reclassify {summary['status']} in {summary['seconds']} s: {summary['posts']} posts relabelled with "
+        f"{summary['model_version']} ({summary['spans']} loaded spans)"
+    )
     return 0 if summary["status"] == "completed" else 1
 
 
@@ -312,31 +343,21 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     from flows.settings import load_settings
-    from transform import defaults
-    from transform.classify import StanceSetup, classify_lines, default_model, model_version
-    from transform.leaning import LeaningModel
-    from transform.loaded import LoadedModel
-    from transform.stance import StanceModel
+    from transform.classify import StanceSetup, classify_lines, load_labeller
+    from transform.defaults import load_leaning_labeller, load_stance_labeller
     from transform.targets import load_targets
 
     settings = load_settings(args.config)
-    model_dir = args.loaded_model or default_model(args.models_dir)
-    model = LoadedModel.load(model_dir)
-    version = model_version(model_dir)
-    stance_dir = args.stance_model or settings.stance_model_dir or defaults.default_stance_model(args.models_dir)
-    leaning_dir = args.leaning_model or settings.leaning_model_dir or defaults.default_leaning_model(args.models_dir)
-    known = load_targets(settings.targets_path)
-    line_default = load_targets(args.targets) if args.targets else known
+    labeller = load_labeller(args.loaded_model or settings.loaded_model, settings.models_dir)
+    known = load_targets(args.targets or settings.targets_path)
     setup = StanceSetup(
-        stance=StanceModel.load(stance_dir),
-        stance_version=defaults.model_version(stance_dir),
-        leaning=LeaningModel.load(leaning_dir),
-        leaning_version=defaults.model_version(leaning_dir),
-        known=line_default if args.targets else known,
-        default_targets=tuple(line_default.targets),
+        stance=load_stance_labeller(args.stance_model or settings.stance_model, settings.models_dir),
+        leaning=load_leaning_labeller(args.leaning_model or settings.leaning_model, settings.models_dir),
+        known=known,
+        default_targets=known.targets,
     )
     return _pipe_json_lines(
-        args, "classify", lambda lines, source: classify_lines(lines, model, version, source=source, setup=setup)
+        args, "classify", lambda lines, source: classify_lines(lines, labeller, source=source, setup=setup)
     )
 
 
@@ -348,32 +369,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
         )
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
-    if args.task == "loaded":
-        from transform.classify import model_version
-        from transform.loaded.train import read_babe, read_jsonl, train
-
-        rows = read_babe(Path(path)) if args.dataset == "babe" else read_jsonl(path)
-        model = train(rows, args.out, data_path=path, dataset=args.dataset)
-        console.print(
-            f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
-        )
-        return 0
-    from transform import defaults
-
     if args.task == "stance":
+        from transform.defaults import model_version as label_version
         from transform.stance import train as stance_train
 
         stance_rows = stance_train.read_dataset(args.dataset, path)
-        n_rows = len(stance_rows)
         classes = stance_train.train(stance_rows, args.out, data_path=path, dataset=args.dataset).classes
-    else:
+        console.print(f"trained {label_version(args.out)} on {len(stance_rows)} rows into {args.out}; {classes}")
+        return 0
+    if args.task == "leaning":
+        from transform.defaults import model_version as label_version
         from transform.leaning import train as leaning_train
 
         leaning_rows = leaning_train.read_dataset(args.dataset, path)
-        n_rows = len(leaning_rows)
         classes = leaning_train.train(leaning_rows, args.out, data_path=path, dataset=args.dataset).classes
-    version = defaults.model_version(args.out)
-    console.print(f"trained {version} on {n_rows} rows into {args.out}; labels {', '.join(classes)}")
+        console.print(f"trained {label_version(args.out)} on {len(leaning_rows)} rows into {args.out}; {classes}")
+        return 0
+    from transform.classify import model_version
+    from transform.loaded.ptc import read_ptc
+    from transform.loaded.train import read_babe, read_jsonl, train
+
+    readers = {"babe": read_babe, "ptc": read_ptc, "jsonl": read_jsonl}
+    rows = readers[args.dataset](path)
+    model = train(rows, args.out, data_path=path, dataset=args.dataset)
+
+    console.print(
+        f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
+    )
     return 0
 
 
@@ -406,6 +428,7 @@ COMMANDS = {
     "classify": _cmd_classify,
     "train": _cmd_train,
     "reprocess": _cmd_reprocess,
+    "reclassify": _cmd_reclassify,
     "check-sources": _cmd_check_sources,
     "check-targets": _cmd_check_targets,
     "serve-sample": _cmd_serve_sample,

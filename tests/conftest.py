@@ -36,3 +36,12 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def labeller():  # type: ignore[no-untyped-def]
+    """The shipped default loaded-language model, built once per machine into the user's model cache."""
+    from flows.settings import _user_model_cache
+    from transform.labelling import load_labeller
+
+    return load_labeller(None, _user_model_cache())

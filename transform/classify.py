@@ -7,52 +7,39 @@ and voice come from the same code as the nightly flow; scores from a ``LoadedMod
 A line may carry ``"targets"``: each a target id or name from the targets file, a plain name
 (taken as the target's name, its surname counting once the full name has appeared), or an object
 ``{"name", "aliases": [...], "mentions": [[start, end], ...]}`` for a target the caller located
-(those mentions are used as given). Without them, the line uses ``--targets FILE`` or, failing
-that, every target of the default targets file. The output then has ``"stances"`` and
-``"leaning"`` (see ``stance_output``).
+(those mentions are used as given). A line without them uses every target of the targets file
+(``--targets FILE``, else the settings' ``targets_path``). The output then carries ``"stances"``
+and ``"leaning"`` (see ``stance_output``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from nupunkt import sent_spans
 
 from extract.errors import TargetsError
 from transform.clean import Paragraph
-from transform.leaning import LeaningModel, label_leaning
-from transform.loaded import LoadedModel
-from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, resolve_paths, train
+from transform.defaults import LeaningLabeller, StanceLabeller
+from transform.labelling import Labeller, default_model, label_loaded, load_labeller, model_version
+from transform.leaning import label_leaning
 from transform.segment import Sentence, segment
-from transform.stance import StanceModel, label_stances
+from transform.stance import label_stances
 from transform.targets import Target, TargetSet, plain_target
 from transform.voice import QuoteSpan, SentenceVoice, attribute_voice
 
-
-def model_version(model_dir: Path) -> str:
-    """A stable name for a model directory: ``loaded-`` and the first 12 hex digits of its card's data hash."""
-    card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
-    digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
-    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{digest[:12]}"
-
-
-def default_model(cache_dir: Path) -> Path:
-    """The shipped default model (trained only on the project's own examples), built once into ``cache_dir``.
-
-    Training takes a few seconds and is deterministic, so the model is built from the examples
-    that ship with the package rather than shipped as a pickle tied to library versions.
-    """
-    files = resolve_paths(DEFAULT_EXAMPLES)
-    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
-    target = cache_dir / f"loaded-default-{digest}"
-    if not (target / "model_card.json").exists():
-        train(read_jsonl(DEFAULT_EXAMPLES), target, data_path=DEFAULT_EXAMPLES, dataset="jsonl")
-    return target
+__all__ = [
+    "StanceSetup",
+    "classify_lines",
+    "classify_record",
+    "default_model",
+    "line_targets",
+    "load_labeller",
+    "model_version",
+]
 
 
 def _sentences(record: dict[str, Any]) -> tuple[str, list[Paragraph], list[Sentence]]:
@@ -76,11 +63,9 @@ def _sentences(record: dict[str, Any]) -> tuple[str, list[Paragraph], list[Sente
 class StanceSetup:
     """What stance and leaning labelling needs beside the loaded-language model."""
 
-    stance: StanceModel | None = None
-    stance_version: str | None = None
-    leaning: LeaningModel | None = None
-    leaning_version: str | None = None
-    known: TargetSet | None = None  # the targets file names resolve against
+    stance: StanceLabeller | None = None
+    leaning: LeaningLabeller | None = None
+    known: TargetSet | None = None  # the targets file that names and ids resolve against
     default_targets: tuple[Target, ...] = ()  # targets for lines that bring none
 
 
@@ -91,7 +76,7 @@ def line_targets(
     if raw is None:
         return list(default), {}
     if not isinstance(raw, list):
-        raise TargetsError("'targets': expected a list of names, ids or objects")
+        raise TargetsError("field 'targets': expected a list of names, ids or objects")
     out: dict[str, Target] = {}
     given: dict[str, list[tuple[int, int]]] = {}
     for item in raw:
@@ -109,7 +94,7 @@ def line_targets(
                         f"target {item['name']!r}: field 'mentions': expected [[start, end], ...] character offsets"
                     ) from exc
         else:
-            raise TargetsError(f"'targets': expected a name or an object with a 'name', got {item!r}")
+            raise TargetsError(f"field 'targets': expected a name or an object with a 'name', got {item!r}")
         out[target.id] = target
     return list(out.values()), given
 
@@ -122,13 +107,17 @@ def stance_output(
     record: dict[str, Any],
     setup: StanceSetup,
 ) -> dict[str, Any]:
-    """``{"stances": [...], "leaning": {...}}`` for one record (empty when the models are missing)."""
+    """``{"stances": [...], "leaning": {...}}`` for one record (each only when its model is set up).
+
+    ``evidence`` holds sentence indexes (into ``"sentences"``); a stance with ``abstained`` true
+    had too little evidence in the author's own voice and is reported as ``neither``.
+    """
     out: dict[str, Any] = {}
     if setup.stance is not None:
         targets, given = line_targets(record.get("targets"), setup.known, setup.default_targets)
-        labels = label_stances(text, sentences, voices, quotes, None, targets, setup.stance, given)
+        labels = label_stances(text, sentences, voices, quotes, None, targets, setup.stance.model, given)
         names = {t.id: t.name for t in targets}
-        out["stance_model_version"] = setup.stance_version
+        out["stance_model_version"] = setup.stance.version
         out["stances"] = [
             {
                 "target": names.get(s.target, s.target),
@@ -153,71 +142,52 @@ def stance_output(
             for s in labels.stances
         ]
     if setup.leaning is not None:
-        leaning = label_leaning(text, setup.leaning, record.get("title"))
-        out["leaning_model_version"] = setup.leaning_version
+        leaning = label_leaning(text, setup.leaning.model, record.get("title"))
+        out["leaning_model_version"] = setup.leaning.version
         out["leaning"] = {"label": leaning.label, "scores": leaning.scores}
     return out
 
 
-def classify_record(
-    record: dict[str, Any], model: LoadedModel, version: str, setup: StanceSetup | None = None
-) -> dict[str, Any]:
+def classify_record(record: dict[str, Any], labeller: Labeller, setup: StanceSetup | None = None) -> dict[str, Any]:
     """The output line for one input record (see the module docstring for the shape)."""
     text, paragraphs, sentences = _sentences(record)
     voices, quotes = attribute_voice(text, paragraphs, sentences) if sentences else ([], [])
-    results = model.predict([s.text for s in sentences], [v.is_quote for v in voices]) if sentences else []
-    out_sentences: list[dict[str, Any]] = []
-    out_spans: list[dict[str, Any]] = []
-
-    for sentence, voice, result in zip(sentences, voices, results, strict=True):
-        out_sentences.append(
-            {
-                "start": sentence.start,
-                "end": sentence.end,
-                "loaded": bool(result.loaded),
-                "loaded_score": round(float(result.score), 4),
-                "is_quote": voice.is_quote,
-                "speaker": voice.speaker,
-            }
-        )
-        for start, end, category, score in result.spans:
-            out_spans.append(
-                {
-                    "start": sentence.start + start,
-                    "end": sentence.start + end,
-                    "text": text[sentence.start + start : sentence.start + end],
-                    "category": category,
-                    "score": round(float(score), 4),
-                    "is_quote": voice.is_quote,
-                }
-            )
-    scores = [s["loaded_score"] for s in out_sentences]
-    post_score = round(sum(scores) / len(scores), 4) if scores else 0.0
-
-    def share(quoted: bool) -> float:
-        voiced = [s for s in out_sentences if s["is_quote"] is quoted]
-        return round(sum(s["loaded"] for s in voiced) / len(voiced), 4) if voiced else 0.0
-
+    labels = label_loaded(text, sentences, voices, quotes, labeller)
     extra = stance_output(text, sentences, voices, quotes, record, setup) if setup is not None else {}
     return {
         "id": record.get("id"),
-        "model_version": version,
-        "loaded": post_score >= model.threshold if len(scores) != 1 else out_sentences[0]["loaded"],
-        "loaded_score": post_score,
-        "sentences": out_sentences,
-        "spans": out_spans,
-        "voice": {"author": share(False), "quoted": share(True)},
+        "model_version": labeller.version,
+        "loaded": labels.post_loaded,
+        "loaded_score": round(labels.post_score, 4),
+        "sentences": [
+            {
+                "start": sentence.start,
+                "end": sentence.end,
+                "loaded": flag,
+                "loaded_score": round(score, 4),
+                "is_quote": voice.is_quote,
+                "speaker": voice.speaker,
+            }
+            for sentence, voice, score, flag in zip(sentences, voices, labels.scores, labels.loaded, strict=True)
+        ],
+        "spans": [
+            {
+                "start": span.start,
+                "end": span.end,
+                "text": span.text,
+                "category": span.category,
+                "score": round(span.score, 4),
+                "is_quote": span.is_quote,
+            }
+            for span in labels.spans
+        ],
+        "voice": {"author": round(labels.share_author, 4), "quoted": round(labels.share_quoted, 4)},
         **extra,
     }
 
 
 def classify_lines(
-    lines: Iterable[str],
-    model: LoadedModel,
-    version: str,
-    *,
-    source: str = "<stdin>",
-    setup: StanceSetup | None = None,
+    lines: Iterable[str], labeller: Labeller, *, source: str = "<stdin>", setup: StanceSetup | None = None
 ) -> Iterator[dict[str, Any]]:
     """One output object per non-blank line; bad lines yield ``{"id", "error"}`` naming the line."""
     for line_no, line in enumerate(lines, 1):
@@ -234,6 +204,6 @@ def classify_lines(
             yield {"id": ident, "error": f"{source}: line {line_no}: {reason}"}
             continue
         try:
-            yield classify_record(record, model, version, setup)
+            yield classify_record(record, labeller, setup)
         except TargetsError as exc:
             yield {"id": record.get("id"), "error": f"{source}: line {line_no}: {exc}"}

@@ -10,6 +10,7 @@ holder's PID and what to do. Migrations are the ``NNNN_name.sql`` files in
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -18,7 +19,7 @@ from pathlib import Path
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
-from extract.errors import DatabaseLocked, WarehouseError
+from extract.errors import DatabaseLocked, DiskFull, WarehouseError
 
 _LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.I)
 _PID = re.compile(r"PID (\d+)")
@@ -71,6 +72,16 @@ def connect(path: Path, *, read_only: bool = False, wait_s: float = 0.0) -> duck
             "otherwise stop that process."
         ) from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_disk(db_path: Path, min_free_mb: int) -> None:
+    """Raise ``DiskFull`` when the database's filesystem has less than ``min_free_mb`` free."""
+    free_mb = shutil.disk_usage(db_path.parent if db_path.parent.exists() else Path(".")).free // (1024 * 1024)
+    if free_mb < min_free_mb:
+        raise DiskFull(
+            f"{db_path}: only {free_mb} MB free on its disk, under min_free_disk_mb = {min_free_mb}; stopped before "
+            "writing. Batches already written are kept; free some space and run again to finish."
+        )
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
