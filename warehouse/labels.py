@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -25,6 +26,7 @@ from transform.leaning.aggregate import PostProbabilities, monthly_ratings
 from transform.leaning.model import LEANINGS, Leaning
 from transform.stance.label import StanceLabels
 from transform.targets import Target
+from warehouse.loaded import register_model
 
 RATER_MODEL = "slant"
 RATER_SOURCES_FILE = "sources-file"  # rater name when the sources file gives a leaning without a rater
@@ -42,7 +44,7 @@ class RegisteredModel:
 
 
 @dataclass(frozen=True)
-class PostLabels:
+class PostOpinions:
     """The stance and leaning labels of one post (either may be missing)."""
 
     post_id: str
@@ -50,12 +52,9 @@ class PostLabels:
     leaning: Leaning | None = None
 
 
-def register_model(con: duckdb.DuckDBPyConnection, model: RegisteredModel, now: datetime) -> None:
+def register(con: duckdb.DuckDBPyConnection, model: RegisteredModel, now: datetime) -> None:
     """Record ``model`` in ``models`` once (its first registration time stays)."""
-    con.execute(
-        "INSERT INTO models VALUES (?, ?, ?, ?, ?) ON CONFLICT (model_version) DO NOTHING",
-        [model.version, model.task, model.path, json.dumps(model.card, sort_keys=True, default=str), now],
-    )
+    register_model(con, model.version, model.task, Path(model.path or ""), model.card, now)
 
 
 def upsert_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target], now: datetime) -> None:
@@ -74,7 +73,7 @@ def upsert_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target], no
 
 def write_labels(
     con: duckdb.DuckDBPyConnection,
-    batch: Sequence[PostLabels],
+    batch: Sequence[PostOpinions],
     *,
     targets: Sequence[Target] = (),
     stance_model: RegisteredModel | None = None,
@@ -88,10 +87,10 @@ def write_labels(
     try:
         upsert_targets(con, targets, when)
         if stance_model is not None:
-            register_model(con, stance_model, when)
+            register(con, stance_model, when)
             _write_stances(con, [b for b in batch if b.stances is not None], ids, stance_model.version, when)
         if leaning_model is not None:
-            register_model(con, leaning_model, when)
+            register(con, leaning_model, when)
             _write_leaning(con, [b for b in batch if b.leaning is not None], ids, leaning_model.version, when)
         con.execute("COMMIT")
     except BaseException:
@@ -100,7 +99,7 @@ def write_labels(
 
 
 def _write_stances(
-    con: duckdb.DuckDBPyConnection, batch: Sequence[PostLabels], ids: list[str], version: str, now: datetime
+    con: duckdb.DuckDBPyConnection, batch: Sequence[PostOpinions], ids: list[str], version: str, now: datetime
 ) -> None:
     if not ids:
         return
@@ -171,7 +170,7 @@ def _write_stances(
 
 
 def _write_leaning(
-    con: duckdb.DuckDBPyConnection, batch: Sequence[PostLabels], ids: list[str], version: str, now: datetime
+    con: duckdb.DuckDBPyConnection, batch: Sequence[PostOpinions], ids: list[str], version: str, now: datetime
 ) -> None:
     if not ids:
         return

@@ -10,7 +10,7 @@ wire-agency tags such as "(CNN)" or "(AP)", and boilerplate lines (subscribe, sh
 
 ``style`` adds cues that travel between outlets: loaded-language density per category (the
 project's lexicon), exclamation and question marks, quotation share, first- and second-person
-rate, capitalised shouting.
+rate, capitalised shouting. Length is left out on purpose: it is house style.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from transform.segment import Sentence
 
 MAX_WORDS = 1500  # the notes' input: title + the first 1,500 words (longer adds outlet boilerplate, not signal)
 CATEGORIES = ("name_calling", "emotive", "exaggeration", "dysphemism", "doubt", "scare_quotes")
-N_STYLE = len(CATEGORIES) + 6  # width of ``style()``
+N_STYLE = len(CATEGORIES) + 5  # width of ``style()``
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b[\w.-]+\.(?:com|org|net|co\.uk|uk|news|io)\b\S*", re.I)
 _EMAIL_HANDLE = re.compile(r"\S+@\S+\.\w+|(?<!\w)@\w+")
@@ -85,5 +85,4 @@ def style(text: str, lexicon_version: str | None = None) -> list[float]:
         quoted,
         math.log1p(100.0 * person),
         math.log1p(100.0 * shout),
-        math.log1p(n) / 8.0,  # log length, scaled to roughly [0, 1]
-    ]
+    ]  # no length cue: length is an outlet's house style, and the project's examples are all short

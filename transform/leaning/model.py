@@ -97,8 +97,14 @@ class LeaningModel:
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return _hasher().transform(texts).tocsr()
 
-    def _matrix(self, counts: sparse.csr_matrix, texts: Sequence[str], fit: bool) -> sparse.csr_matrix:
-        style = np.asarray([F.style(t, self.lexicon_version) for t in texts], dtype=float).reshape(-1, F.N_STYLE)
+    def styles(self, texts: Sequence[str]) -> np.ndarray:
+        """The style block of ``texts`` (computed once and passed in again by callers that re-fit)."""
+        return np.asarray([F.style(t, self.lexicon_version) for t in texts], dtype=float).reshape(-1, F.N_STYLE)
+
+    def _matrix(
+        self, counts: sparse.csr_matrix, texts: Sequence[str], fit: bool, styles: np.ndarray | None = None
+    ) -> sparse.csr_matrix:
+        style = styles if styles is not None else self.styles(texts)
         sub = counts[:, self.keep]
         if fit:
             self.tfidf = TfidfTransformer(sublinear_tf=True)
@@ -111,13 +117,20 @@ class LeaningModel:
             dense = self.scaler.transform(style)
         return sparse.hstack([words, sparse.csr_matrix(dense * self.style_weight)]).tocsr()
 
-    def fit(self, examples: Sequence[LeaningExample], texts: Sequence[str] | None = None) -> LeaningModel:
-        """Fit on ``examples`` (``texts``: their ``prepare``d texts, if already made)."""
+    def fit(
+        self,
+        examples: Sequence[LeaningExample],
+        texts: Sequence[str] | None = None,
+        styles: np.ndarray | None = None,
+        counts: sparse.csr_matrix | None = None,
+    ) -> LeaningModel:
+        """Fit on ``examples``; ``texts``, ``styles`` and ``counts`` (their ``prepare``d texts, style block
+        and hashed counts) may be passed in when already made, as cross-validation does."""
         labels = sorted({e.label for e in examples})
         if len(labels) < 2:
             raise ValueError(f"leaning training needs at least two labels, got {labels}")
         texts = list(texts) if texts is not None else prepare(examples)
-        counts = self._counts(texts)
+        counts = counts if counts is not None else self._counts(texts)
         outlets = [e.outlet or f"row:{i}" for i, e in enumerate(examples)]
         present = (counts > 0).astype(np.float32)
         df = np.asarray(present.sum(axis=0)).ravel()
@@ -131,7 +144,7 @@ class LeaningModel:
             outlet_df = np.asarray(((membership @ present) > 0).sum(axis=0)).ravel()
             keep &= outlet_df >= min(self.min_outlets, len(names))
         self.keep = np.flatnonzero(keep)
-        x = self._matrix(counts, texts, fit=True)
+        x = self._matrix(counts, texts, fit=True, styles=styles)
         size = Counter(outlets)
         weights = np.asarray([1.0 / np.sqrt(size[o]) for o in outlets])
         weights *= len(weights) / weights.sum()
@@ -144,13 +157,16 @@ class LeaningModel:
         assert self.lr is not None, "model is not fitted"
         return tuple(str(c) for c in self.lr.classes_)
 
-    def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba_texts(
+        self, texts: Sequence[str], styles: np.ndarray | None = None, counts: sparse.csr_matrix | None = None
+    ) -> np.ndarray:
         """Probabilities (columns in ``classes`` order) for already cleaned texts."""
         if self.lr is None:
             raise ModelError("leaning model is not fitted")
         if not texts:
             return np.zeros((0, len(self.classes)))
-        return np.asarray(self.lr.predict_proba(self._matrix(self._counts(texts), texts, fit=False)))
+        counts = counts if counts is not None else self._counts(texts)
+        return np.asarray(self.lr.predict_proba(self._matrix(counts, texts, fit=False, styles=styles)))
 
     def predict_proba(self, examples: Sequence[LeaningExample]) -> np.ndarray:
         return self.predict_proba_texts(prepare(examples))
