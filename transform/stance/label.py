@@ -13,7 +13,9 @@ that keep the voices apart (research note ``shared/notes/stance_leaning.md`` §5
   quotation is rebutted: mentions inside it stop counting, and if its speaker is a target, that
   sentence is evidence *against* the speaker.
 - **Pronouns** inherit their mention weight (``transform.mentions.PRONOUN_WEIGHT``).
-- **Aggregation.** With weights w and probabilities (f, a, n): net S = Σw(f−a)/Σw, evidence
+- **One statement per sentence.** A sentence naming the target twice counts once: the weight of its
+  strongest mention, the weighted mean of its mentions' probabilities.
+- **Aggregation.** With weights w and probabilities (f, a, n) per sentence: net S = Σw(f−a)/Σw, evidence
   E = Σw(1−n), author share = author weight / Σw. ``favor`` when S ≥ ``TAU`` and ``against`` when
   S ≤ −``TAU``, provided E ≥ ``E_MIN`` and the author share ≥ ``MIN_AUTHOR_SHARE``; otherwise
   ``neither``. Too little evidence (E < ``E_MIN``, or no author voice) is an *abstention*: label
@@ -299,18 +301,39 @@ def label_stances(
     return StanceLabels(tuple(scored), tuple(s for s in stances if s.n_mentions > 0))
 
 
+def _per_sentence(mentions: Sequence[MentionStance]) -> list[tuple[float, np.ndarray, bool]]:
+    """One piece of evidence per sentence: (weight, mean probabilities, author voice).
+
+    A sentence that names the target twice makes one statement about it, not two; its weight is
+    that of its strongest mention, its probabilities the weighted mean of its mentions'.
+    """
+    by_sentence: dict[int, list[MentionStance]] = {}
+    for m in mentions:
+        by_sentence.setdefault(m.mention.sentence_no, []).append(m)
+    out = []
+    for group in by_sentence.values():
+        w = np.asarray([m.weight for m in group], dtype=float)
+        p = np.asarray([[m.p_favor, m.p_against, m.p_neither] for m in group], dtype=float)
+        weight = float(w.max())
+        mean = (w[:, None] * p).sum(axis=0) / w.sum() if w.sum() > 0 else p.mean(axis=0)
+        author = any(m.voice == VOICE_AUTHOR and m.weight == weight for m in group)
+        out.append((weight, mean, author))
+    return out
+
+
 def aggregate(target: str, mentions: Sequence[MentionStance]) -> PostStance:
     """The post-level stance toward ``target`` from its scored mentions (rule in the module docstring)."""
     n = len(mentions)
-    w = np.asarray([m.weight for m in mentions], dtype=float)
+    pieces = _per_sentence(mentions)
+    w = np.asarray([x[0] for x in pieces], dtype=float)
     total = float(w.sum())
     if n == 0 or total <= 0:
         return PostStance(target, "neither", 0.0, 0.0, 0.0, 0.0, (), n, 0.0, 0.0, 0.0, True)
-    p = np.asarray([[m.p_favor, m.p_against, m.p_neither] for m in mentions], dtype=float)
+    p = np.asarray([x[1] for x in pieces], dtype=float)
     post = (w[:, None] * p).sum(axis=0) / total
     net = float(post[0] - post[1])
     mass = float((w * (1.0 - p[:, 2])).sum())
-    author = float(sum(m.weight for m in mentions if m.voice == VOICE_AUTHOR))
+    author = float(sum(x[0] for x in pieces if x[2]))
     share = author / total
     coverage = min(1.0, mass / E_FULL)
     abstained = mass < E_MIN or share < MIN_AUTHOR_SHARE
@@ -322,8 +345,9 @@ def aggregate(target: str, mentions: Sequence[MentionStance]) -> PostStance:
     elif net <= -TAU:
         label, confidence = "against", float(post[1]) * coverage
     else:
+        # mixed or neutral: as sure as the evidence is that it is neither for nor against
         label = "neither"
-        confidence = float(1.0 - abs(net)) * min(1.0, total / E_FULL)
+        confidence = max(float(post[2]), 1.0 - float(max(post[0], post[1]))) * min(1.0, total / E_FULL)
     return PostStance(
         target,
         label,
