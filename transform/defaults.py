@@ -21,11 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import ModelError
+from transform.leaning.features import FEATURE_VERSION as LEANING_FEATURES
 from transform.leaning.model import LEANINGS, LeaningModel
 from transform.leaning.train import DEFAULT_EXAMPLES as LEANING_EXAMPLES
 from transform.leaning.train import read_jsonl as read_leaning
 from transform.leaning.train import train as train_leaning
 from transform.loaded.train import resolve_paths
+from transform.stance.features import FEATURE_VERSION as STANCE_FEATURES
 from transform.stance.model import StanceModel
 from transform.stance.train import DEFAULT_EXAMPLES as STANCE_EXAMPLES
 from transform.stance.train import read_jsonl as read_stance
@@ -62,7 +64,7 @@ def _build(target: Path, build: Callable[[Path], object]) -> Path:
 def default_stance_model(cache_dir: Path) -> Path:
     """The default stance model directory, built into ``cache_dir`` when missing."""
     return _build(
-        cache_dir / f"stance-default-{_digest(STANCE_EXAMPLES)}",
+        cache_dir / f"stance-default-f{STANCE_FEATURES}-{_digest(STANCE_EXAMPLES)}",
         lambda out: train_stance(
             read_stance(STANCE_EXAMPLES), out, data_path=STANCE_EXAMPLES, dataset="jsonl", **STANCE_PARAMS
         ),
@@ -72,7 +74,7 @@ def default_stance_model(cache_dir: Path) -> Path:
 def default_leaning_model(cache_dir: Path) -> Path:
     """The default leaning model directory, built into ``cache_dir`` when missing."""
     return _build(
-        cache_dir / f"leaning-default-{_digest(LEANING_EXAMPLES)}",
+        cache_dir / f"leaning-default-f{LEANING_FEATURES}-{_digest(LEANING_EXAMPLES)}",
         lambda out: train_leaning(
             read_leaning(LEANING_EXAMPLES), out, data_path=LEANING_EXAMPLES, dataset="jsonl", **LEANING_PARAMS
         ),
@@ -80,10 +82,10 @@ def default_leaning_model(cache_dir: Path) -> Path:
 
 
 def model_version(model_dir: Path) -> str:
-    """``<task>-<first 12 hex of the training data's sha256>`` from a model card (stance or leaning)."""
+    """``<task>-<dataset>-f<feature version>-<12 hex of the training data's sha256>`` from a model card."""
     card = json.loads((Path(model_dir) / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
-    return f"{card.get('task', 'model')}-{card.get('dataset', 'data')}-{digest[:12]}"
+    return f"{card.get('task', 'model')}-{card.get('dataset', 'data')}-f{card.get('feature_version', 0)}-{digest[:12]}"
 
 
 @dataclass(frozen=True)

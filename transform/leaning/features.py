@@ -26,6 +26,7 @@ from transform.segment import Sentence
 MAX_WORDS = 1500  # the notes' input: title + the first 1,500 words (longer adds outlet boilerplate, not signal)
 CATEGORIES = ("name_calling", "emotive", "exaggeration", "dysphemism", "doubt", "scare_quotes")
 N_STYLE = len(CATEGORIES) + 5  # width of ``style()``
+FEATURE_VERSION = 2  # bump whenever a change here changes what a saved model expects
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b[\w.-]+\.(?:com|org|net|co\.uk|uk|news|io)\b\S*", re.I)
 _EMAIL_HANDLE = re.compile(r"\S+@\S+\.\w+|(?<!\w)@\w+")
@@ -36,8 +37,9 @@ _BYLINE = re.compile(
 )
 _AGENCY = re.compile(r"\((?:CNN|AP|Reuters|AFP|UPI|Bloomberg|NPR|BBC|Fox News|CNBC|ABC News|CBS News|NBC News)\)", re.I)
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,40}(?:\([^)]*\))?\s*(?:—|–|-)\s*", re.M)
+# A short line (a paragraph of at most ~15 words) carrying a boilerplate phrase is boilerplate.
 _BOILERPLATE = re.compile(
-    r"^.*\b(?:subscribe|sign up|newsletter|follow us|share this|click here|read more|related:|copyright|©|"
+    r"^(?=.{0,120}$).*\b(?:subscribe|sign up|newsletter|follow us|share this|click here|read more|related:|copyright|©|"
     r"all rights reserved|advertisement|image (?:source|credit)|photo(?:graph)? by|getty images|"
     r"download the app|comments? (?:are|is) closed|leave a comment)\b.*$",
     re.I | re.M,

@@ -186,6 +186,7 @@ class LeaningModel:
         keys = ("c", "min_outlets", "style_weight", "lexicon_version", "keep", "tfidf", "scaler", "lr")
         state = {k: getattr(self, k) for k in keys}
         state["task"] = TASK
+        state["feature_version"] = F.FEATURE_VERSION
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {
             **(card or {}),
@@ -201,6 +202,7 @@ class LeaningModel:
             },
             "features": "cleaned title+text (outlet names, bylines, URLs, boilerplate removed), hashed word 1-2g "
             "TF-IDF kept if used by >= min_outlets outlets, style cues -> LR (balanced, outlet-balanced weights)",
+            "feature_version": F.FEATURE_VERSION,
             "library_versions": {
                 "python": ".".join(map(str, sys.version_info[:3])),
                 "scikit-learn": sklearn.__version__,
@@ -222,6 +224,11 @@ class LeaningModel:
             raise ModelError(f"{model_dir}: cannot read a leaning model ({MODEL_FILE}): {exc}") from exc
         if not isinstance(state, dict) or state.get("task") != TASK:
             raise ModelError(f"{model_dir}: expected a leaning model directory, found another kind of model")
+        if state.get("feature_version") != F.FEATURE_VERSION:
+            raise ModelError(
+                f"{model_dir}: made with leaning features version {state.get('feature_version')}, this slant has "
+                f"version {F.FEATURE_VERSION}; train it again (slant train leaning)"
+            )
         model = cls(state["c"], state["min_outlets"], state["style_weight"], state["lexicon_version"])
         for key in ("keep", "tfidf", "scaler", "lr"):
             setattr(model, key, state[key])

@@ -46,6 +46,7 @@ _SAID_AFTER = re.compile(
     re.I,
 )
 N_DENSE = 17  # width of ``dense()``; keep in step with it
+FEATURE_VERSION = 2  # bump whenever a change here changes what a saved model expects
 
 
 @dataclass(frozen=True)

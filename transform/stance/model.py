@@ -172,6 +172,7 @@ class StanceModel:
             k: getattr(self, k) for k in ("c", "use_char", "lexicon_version", "dense_weight", "word_vec", "window_vec")
         }
         state.update({"char_vec": self.char_vec, "scaler": self.scaler, "lr": self.lr, "task": TASK})
+        state["feature_version"] = F.FEATURE_VERSION
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {
             **(card or {}),
@@ -185,6 +186,7 @@ class StanceModel:
             },
             "features": "masked sentence word 1-2g + char_wb 2-5g TF-IDF, +-6-word window, VADER/lexicon/negation/"
             "quote cues -> multinomial LR (balanced)",
+            "feature_version": F.FEATURE_VERSION,
             "library_versions": {
                 "python": ".".join(map(str, sys.version_info[:3])),
                 "scikit-learn": sklearn.__version__,
@@ -206,6 +208,11 @@ class StanceModel:
             raise ModelError(f"{model_dir}: cannot read a stance model ({MODEL_FILE}): {exc}") from exc
         if not isinstance(state, dict) or state.get("task") != TASK:
             raise ModelError(f"{model_dir}: expected a stance model directory, found another kind of model")
+        if state.get("feature_version") != F.FEATURE_VERSION:
+            raise ModelError(
+                f"{model_dir}: made with stance features version {state.get('feature_version')}, this slant has "
+                f"version {F.FEATURE_VERSION}; train it again (slant train stance)"
+            )
         model = cls(
             c=state["c"],
             use_char=state["use_char"],
