@@ -1,6 +1,8 @@
 """``make eval-stance``: one table for the stance and leaning models on the ../shared development files.
 
-``python -m transform.evaluation.stance [--only a,b,c,d,defaults] [--json FILE]``
+``python -m transform.evaluation.stance [--only a,b,c,d,defaults] [--json FILE] [--check]``
+
+``--check`` exits 1 when a row falls under its floor in ``transform/evaluation/floors.json`` ("stance").
 
 Rows (each beside its baseline (e), plain TF-IDF + logistic regression on the same folds, the notes'
 setting: word 1-2-grams, min_df 2, max_df 0.9, sublinear tf, C 4, balanced):
@@ -47,6 +49,7 @@ from transform.stance.model import LABELS, StanceExample, StanceModel  # noqa: E
 from transform.stance.train import flip, motion_polarity, read_ibm, read_newsmtsc  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+FLOORS = Path(__file__).resolve().parent / "floors.json"
 NEWSMTSC = SHARED / "newsmtsc" / "dev.jsonl"
 IBM = SHARED / "ibm_claim_stance" / "dev.jsonl"
 ALLSIDES = SHARED / "allsides_baly2020" / "dev.jsonl"
@@ -317,15 +320,31 @@ def format_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def below_floors(results: dict[str, Any], floors: dict[str, Any]) -> list[str]:
+    """Rows whose macro-F1 is under its pinned floor (``floors.json`` key ``stance``), described."""
+    problems = []
+    for key in ("a", "b", "c", "d"):
+        floor = floors.get(f"{key}_macro_f1")
+        if key in results and floor is not None and results[key]["model"]["macro_f1"] < floor:
+            problems.append(f"{NAMES[key]}: macro-F1 {results[key]['model']['macro_f1']:.3f} < floor {floor:.3f}")
+    return problems
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Stance and leaning evaluation on the ../shared dev files.")
     parser.add_argument("--only", default="a,b,c,d,defaults", help="comma-separated rows: a,b,c,d,defaults")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a row is under its floor")
     args = parser.parse_args(argv)
     results = evaluate([x.strip() for x in args.only.split(",") if x.strip()])
     print(format_table(results))
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.check:
+        problems = below_floors(results, json.loads(FLOORS.read_text(encoding="utf-8"))["stance"])
+        for line in problems:
+            print("FLOOR:", line)
+        return 1 if problems else 0
     return 0
 
 
