@@ -16,10 +16,12 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      ├── ParseError           a page, feed or sitemap that yields nothing usable
      ├── ArchiveCorrupt       a raw-archive (WARC) record that cannot be read back intact
      ├── HealthGateFailed     a nightly run stored its posts but failed its health gates
-     └── WarehouseError       the DuckDB warehouse cannot be used
-          ├── DatabaseLocked  another process holds the database file
-          ├── RunLocked       another writing run (nightly, reprocess, reclassify) is in progress
-          └── DiskFull        free disk space is under the settings' minimum
+     ├── WarehouseError       the DuckDB warehouse cannot be used
+     │    ├── DatabaseLocked  another process holds the database file (``pid``, ``command``, ``holder_writes``)
+     │    ├── RunLocked       another writing run (nightly, reprocess, reclassify) is in progress
+     │    └── DiskFull        free disk space is under the settings' minimum
+     └── PublishError         a dataset release cannot be written or read (target not empty, bad
+                              takedown file, metadata that does not validate, not a release)
 
 Messages are written for the person reading the log: what failed, where, and what to do.
 """
@@ -104,6 +106,14 @@ class WarehouseError(SlantError):
 class DatabaseLocked(WarehouseError):
     """Another process holds the DuckDB file."""
 
+    def __init__(
+        self, message: str, *, pid: int | None = None, command: str | None = None, holder_writes: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.pid = pid  # the holder's process id, as DuckDB reports it
+        self.command = command  # its command line, when this machine can see it
+        self.holder_writes = holder_writes  # False when the holder only reads
+
 
 class RunLocked(WarehouseError):
     """Another writing run holds the database's run lock."""
@@ -111,3 +121,7 @@ class RunLocked(WarehouseError):
 
 class DiskFull(WarehouseError):
     """Less free disk space than the settings require."""
+
+
+class PublishError(SlantError):
+    """A dataset release cannot be written, or a directory is not a release."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -69,13 +70,54 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "sql",
-        help="run a SQL query against the warehouse (read-only)",
-        description="Run QUERY against the warehouse and print the result.",
+        help="run a SQL query against the warehouse, or open a SQL shell on it (read-only)",
+        description="Run QUERY against the warehouse and print the result; with no QUERY, open an interactive "
+        "SQL shell (or run the statements piped to standard input). The views post_labels, post_stances, "
+        "source_daily, loaded_terms and run_health are described in docs/schema.md.",
     )
-    p.add_argument("query", help='SQL text, e.g. "select count(*) from posts"')
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default table)")
+    p.add_argument("query", nargs="?", help='SQL text, e.g. "select count(*) from posts"; omit for the shell')
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "parquet"),
+        default="table",
+        help="output format (default table); parquet needs --out",
+    )
+    p.add_argument("--out", type=_path, metavar="FILE", help="write the result to FILE instead of standard output")
     p.add_argument("--write", action="store_true", help="open read-write (default read-only)")
     _add_common(p)
+
+    p = sub.add_parser(
+        "publish",
+        help="write a versioned dataset release (Parquet, dataset card, Croissant, Data Package)",
+        description="Write release VERSION of the warehouse to DIR: Parquet tables, README.md (dataset card and "
+        "datasheet), croissant.json, datapackage.json, manifest.json and CHECKSUMS.sha256. Runs the publish "
+        "flow; see docs/publishing.md.",
+    )
+    p.add_argument("--out", type=_path, required=True, metavar="DIR", help="release directory (new or empty)")
+    p.add_argument(
+        "--version",
+        required=True,
+        metavar="V",
+        help="release version, MAJOR.MINOR.PATCH as Croissant requires, e.g. 2026.1.0",
+    )
+    p.add_argument(
+        "--text",
+        choices=("full", "excerpt", "none"),
+        help="how much post text to include (default: setting release_text, excerpt)",
+    )
+    p.add_argument("--takedown", type=_path, metavar="FILE", help="takedown list (default: setting takedown_file)")
+    p.add_argument("--force", action="store_true", help="replace a release already in DIR")
+    p.add_argument("--no-validate", action="store_true", help="skip the Croissant and Data Package validation")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "diff-release",
+        help="rows added, removed and relabelled per table between two releases",
+        description="Compare two release directories table by table, matching rows on each table's key.",
+    )
+    p.add_argument("old", type=_path, metavar="OLD")
+    p.add_argument("new", type=_path, metavar="NEW")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
 
     p = sub.add_parser(
         "reprocess",
@@ -175,27 +217,153 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def print_result(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+def _table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
+    return table
+
+
+def print_result(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+    console.print(_table(columns, rows, title))
+
+
+def _render_table(result: Any, out: TextIO) -> None:
+    target = console if out is sys.stdout else Console(file=out, soft_wrap=True, width=200)
+    target.print(_table(result.columns, result.rows))
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
+    from extract.errors import ConfigError
     from flows.settings import load_settings
-    from warehouse.query import run_query, to_csv, to_json
+    from warehouse.query import export_parquet, run_query, to_csv, to_json
 
     settings = load_settings(args.config, db_path=args.db)
+    if args.query is None:
+        return _sql_shell(settings.db_path, args)
+    if args.format == "parquet":
+        if args.out is None:
+            raise ConfigError("--format parquet writes a file: give it with --out FILE")
+        rows = export_parquet(settings.db_path, args.query, args.out, write=args.write)
+        err_console.print(f"{rows} rows written to {args.out}", highlight=False)
+        return 0
     result = run_query(settings.db_path, args.query, write=args.write)
-    if args.format == "csv":
-        sys.stdout.write(to_csv(result))
-    elif args.format == "json":
-        sys.stdout.write(to_json(result))
+    with args.out.open("w", encoding="utf-8") if args.out else nullcontext(sys.stdout) as out:
+        if args.format == "csv":
+            out.write(to_csv(result))
+        elif args.format == "json":
+            out.write(to_json(result))
+        else:
+            _render_table(result, out)
+    return 0
+
+
+def _sql_shell(db_path: Path, args: argparse.Namespace) -> int:
+    from extract.errors import ConfigError
+    from warehouse.shell import run_shell
+
+    if args.format == "parquet" or args.out is not None:
+        raise ConfigError("the shell prints its results; --format parquet and --out need a QUERY")
+    interactive = sys.stdin.isatty()
+    read: Callable[[str], str]
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
+        read = input
     else:
-        print_result(result.columns, result.rows)
+        read = _line_reader(sys.stdin)
+
+    return run_shell(
+        db_path,
+        read=read,
+        out=sys.stdout,
+        err=sys.stderr,
+        render_table=_render_table,
+        write=args.write,
+        interactive=interactive,
+        mode=args.format,
+    )
+
+
+def _line_reader(stream: TextIO) -> Callable[[str], str]:
+    """``input``-like reading of ``stream`` for a script piped to the shell: no prompt, ``EOFError`` at the end."""
+    lines = iter(stream)
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(lines).rstrip("\n")
+        except StopIteration:
+            raise EOFError from None
+
+    return read
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from flows.settings import load_settings
+    from warehouse.db import connect
+    from warehouse.publish import ReleaseOptions, check_target
+    from warehouse.takedown import read_takedown
+
+    # Problems found before Prefect starts are reported plainly and at once.
+    settings = load_settings(args.config, db_path=args.db)
+    ReleaseOptions(version=args.version)  # a version Croissant would refuse
+    check_target(args.out, force=args.force)
+    read_takedown(args.takedown or settings.takedown_file)
+    connect(settings.db_path, read_only=True, wait_s=settings.db_lock_wait_s).close()
+
+    from flows.publish import publish
+
+    summary = publish(
+        str(args.out),
+        args.version,
+        str(args.db) if args.db else None,
+        args.text,
+        args.force,
+        not args.no_validate,
+        str(args.takedown) if args.takedown else None,
+        str(args.config) if args.config else None,
+    )
+    console.print(
+        f"[bold]release {summary['release']}[/bold] written to {summary['out_dir']} in {summary['seconds']} s "
+        f"(text {summary['text_policy']}, {summary['files']} Parquet files"
+        + (", validated" if summary["validated"] else ", not validated")
+        + ")"
+    )
+    print_result(["table", "rows"], [(name, f"{rows:,}") for name, rows in summary["tables"].items()])
+    return 0
+
+
+def _cmd_diff_release(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from warehouse.diff import diff_releases
+
+    diff = diff_releases(args.old, args.new)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(dataclasses.asdict(diff), indent=2, sort_keys=True) + "\n")
+        return 0
+    console.print(f"[bold]{diff.old_release}[/bold] ({args.old}) -> [bold]{diff.new_release}[/bold] ({args.new})")
+    for task in sorted(set(diff.old_models) | set(diff.new_models)):
+        old, new = diff.old_models.get(task, []), diff.new_models.get(task, [])
+        if old != new:
+            console.print(f"{task} models: {', '.join(old) or 'none'} -> {', '.join(new) or 'none'}")
+    print_result(
+        ["table", "old rows", "new rows", "added", "removed", "relabelled / changed"],
+        [
+            (
+                t.table,
+                f"{t.old_rows:,}",
+                f"{t.new_rows:,}",
+                f"{t.added:,}",
+                f"{t.removed:,}",
+                f"{t.changed:,} {t.change_kind}",
+            )
+            for t in diff.tables
+        ],
+    )
     return 0
 
 
@@ -423,6 +591,8 @@ COMMANDS = {
     "nightly": _cmd_nightly,
     "demo": _cmd_demo,
     "sql": _cmd_sql,
+    "publish": _cmd_publish,
+    "diff-release": _cmd_diff_release,
     "migrate": _cmd_migrate,
     "extract": _cmd_extract,
     "classify": _cmd_classify,

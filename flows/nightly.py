@@ -29,11 +29,12 @@ from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
+from prefect.states import Failed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
-from extract.errors import ConfigError, HealthGateFailed  # noqa: E402
+from extract.errors import ConfigError, DatabaseLocked, HealthGateFailed  # noqa: E402
 from extract.fetch import FetchPolicy  # noqa: E402
 from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
@@ -296,7 +297,10 @@ def nightly(
     """
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     when = _parse_since(since)
-    return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+    try:
+        return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+    except DatabaseLocked as exc:  # nothing was fetched or written: fail with the message, not a traceback
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]  # the caller gets exc raised
 
 
 def _parse_since(value: str | None) -> datetime | None:

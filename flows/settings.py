@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -72,6 +72,21 @@ class Settings(BaseSettings):
     # How long a writer waits for another process to release the database before failing.
     db_lock_wait_s: float = Field(60.0, ge=0)
     allow_private: Annotated[bool | list[str], NoDecode] = False
+    # Releases (slant publish). The text policy applies to every source whose sources-file entry
+    # does not say `republish: false` (those always get "none"); "excerpt" is the default because
+    # a release is redistributed, and a short excerpt plus the labelled sentences is what a
+    # reader needs to judge a label, not the whole copyrighted post.
+    release_text: Literal["full", "excerpt", "none"] = "excerpt"
+    # 300 characters is about two sentences: enough to identify the post and its framing, short
+    # enough to stay a quotation rather than a copy.
+    release_excerpt_chars: int = Field(300, ge=0)
+    # URLs and source ids that no release may carry. A missing file is an error, never "nothing
+    # to exclude", so a release run from the wrong directory cannot skip the takedowns.
+    takedown_file: Path = Path("takedown.txt")
+    # Our labels and metadata; the posts' own words stay their authors' (the dataset card says so).
+    release_license: str = "cc-by-4.0"
+    release_name: str = "slant-political-blogs"
+    release_homepage: str = CONTACT_URL
     # Health gates (docs/operations.md). A source is flagged when tonight's posts fall under
     # half its 14-night median, or when most pages extract to nothing or to fewer words than
     # health_short_words (a blog post under 50 words is a teaser or a broken theme, not a post).

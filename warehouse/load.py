@@ -67,11 +67,15 @@ class LoadCounts:
 
 def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime) -> None:
     """Insert new sources and refresh the descriptive fields of known ones (``added_at`` stays)."""
-    rows = [(s.id, s.name, s.url, s.feed, s.platform, s.country, s.language, s.leaning, now) for s in sources]
+    rows = [
+        (s.id, s.name, s.url, s.feed, s.platform, s.country, s.language, s.leaning, now, s.republish) for s in sources
+    ]
     con.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+        "INSERT INTO sources (source_id, name, url, feed_url, platform, country, language, leaning, added_at, "
+        "republish) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
         "name = excluded.name, url = excluded.url, feed_url = excluded.feed_url, platform = excluded.platform, "
-        "country = excluded.country, language = excluded.language, leaning = excluded.leaning",
+        "country = excluded.country, language = excluded.language, leaning = excluded.leaning, "
+        "republish = excluded.republish",
         rows,
     )
 

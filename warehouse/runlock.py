@@ -88,6 +88,18 @@ def run_lock(db_path: Path, flow: str) -> Iterator[Holder | None]:
         os.close(fd)
 
 
+def read_holder(db_path: Path) -> Holder | None:
+    """The run that holds (or last held without releasing) the lock, as the lock file says; for messages only."""
+    try:
+        fd = os.open(lock_path(db_path), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return _read(fd)
+    finally:
+        os.close(fd)
+
+
 def ensure_free(db_path: Path, flow: str) -> None:
     """Raise ``RunLocked`` now if a live run holds the lock (a quick check before a slow start-up)."""
     with run_lock(db_path, flow):

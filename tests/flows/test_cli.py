@@ -85,6 +85,8 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "extract",
         "classify",
         "train",
+        "publish",
+        "diff-release",
     ):
         assert command in result.stdout
     assert "--sources" in slant("nightly", "--help", cwd=tmp_path).stdout
