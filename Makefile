@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test lint typecheck check lock clean eval eval-extract eval-loaded bench
+.PHONY: venv demo test lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench
 
 
 venv: $(STAMP)
@@ -31,7 +31,10 @@ test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Pref
 bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
 	$(BIN)/python -m bench.crawl
 
-eval: eval-extract eval-loaded  ## every evaluation (heavy; not part of make test)
+eval: eval-extract eval-loaded eval-stance  ## every evaluation (heavy; not part of make test)
+
+eval-stance: $(STAMP)  ## stance (NewsMTSC, IBM unseen topics) and leaning (AllSides, hyperpartisan; folds by outlet) vs TF-IDF+LR, and the default models
+	$(BIN)/python -m transform.evaluation.stance --check
 
 eval-loaded: $(STAMP)  ## loaded-language sentence/token metrics on ../shared BABE dev: our model, the default model, TF-IDF+LR
 	$(BIN)/python -m transform.loaded.evaluate

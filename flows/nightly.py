@@ -15,8 +15,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from flows.prefect_env import configure
 
@@ -41,10 +44,24 @@ from flows.progress import emit  # noqa: E402
 from flows.runners import transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
+from transform.defaults import load_leaning_labeller, load_stance_labeller  # noqa: E402
 from transform.labelling import Labeller, load_labeller  # noqa: E402
-from transform.process import Failure, ProcessedPost, process_batch  # noqa: E402
+from transform.process import (  # noqa: E402
+    Failure,
+    ProcessedPost,
+    add_opinions,  # noqa: E402
+    process_batch,
+)
+from transform.targets import TargetSet, load_targets  # noqa: E402
 from warehouse.db import check_disk, open_warehouse  # noqa: E402
 from warehouse.health import SourceHealth, SourceTonight, check_sources, count_post, report_markdown, run_fails  # noqa: E402
+from warehouse.labels import (  # noqa: E402
+    PostOpinions,
+    RegisteredModel,
+    refresh_model_ratings,
+    write_labels,
+    write_source_ratings,
+)
 from warehouse.load import (  # noqa: E402
     abandon_stale_runs,
     finish_run,
@@ -54,6 +71,7 @@ from warehouse.load import (  # noqa: E402
     log_fetches,
     mark_deleted,
     mark_seen,
+    post_id_for,
     quarantine,
     save_url_state,
     start_run,
@@ -104,26 +122,81 @@ def labeller_for(settings: Settings) -> Labeller:
     return load_labeller(settings.loaded_model, settings.models_dir)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
-def transform_task(label: str, pages: list[Page], model_dir: Path) -> tuple[list[ProcessedPost], list[Failure]]:
-    """Clean, segment and label one batch of pages (see ``transform.process.process_batch``).
+@dataclass(frozen=True)
+class OpinionModels:
+    """Where the stance and leaning models and the targets file are (paths travel to workers)."""
 
-    The model travels as its directory, not as an object, so a batch runs the same on a
-    remote worker; each process loads it once.
+    stance_dir: Path
+    leaning_dir: Path
+    targets_path: Path
+
+
+def opinion_models_for(settings: Settings) -> OpinionModels:
+    """The stance and leaning models and targets file named in the settings (defaults built once)."""
+    stance = load_stance_labeller(settings.stance_model, settings.models_dir)
+    leaning = load_leaning_labeller(settings.leaning_model, settings.models_dir)
+    return OpinionModels(stance.path, leaning.path, settings.targets_path)
+
+
+@lru_cache(maxsize=4)
+def _targets(path: Path, stamp: float) -> TargetSet:
+    return load_targets(path)
+
+
+def targets_of(models: OpinionModels) -> TargetSet:
+    """The targets file, read once per process (again when it changes)."""
+    return _targets(models.targets_path, models.targets_path.stat().st_mtime)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
+def transform_task(
+    label: str, pages: list[Page], model_dir: Path, opinions: OpinionModels | None = None
+) -> tuple[list[ProcessedPost], list[Failure]]:
+    """Clean, segment and label one batch of pages (see ``transform.process.process_batch``),
+    then, when ``opinions`` is given, add stances toward the targets and leaning (``add_opinions``).
+
+    The models travel as their directories, not as objects, so a batch runs the same on a
+    remote worker; each process loads them once.
     """
-    return process_batch(pages, load_labeller(model_dir, model_dir.parent))
+    posts, failures = process_batch(pages, load_labeller(model_dir, model_dir.parent))
+    if opinions is not None:
+        stance = load_stance_labeller(opinions.stance_dir, opinions.stance_dir.parent)
+        leaning = load_leaning_labeller(opinions.leaning_dir, opinions.leaning_dir.parent)
+        posts = add_opinions(posts, targets_of(opinions).targets, stance, leaning)
+    return posts, failures
+
+
+def write_opinions(
+    con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost], opinions: OpinionModels, now: datetime
+) -> None:
+    """Store the stances and leaning of ``posts`` (one transaction), replacing this model version's rows."""
+    stance = load_stance_labeller(opinions.stance_dir, opinions.stance_dir.parent)
+    leaning = load_leaning_labeller(opinions.leaning_dir, opinions.leaning_dir.parent)
+    batch = [
+        PostOpinions(post_id_for(p.post.canonical_url), p.opinions.stances, p.opinions.leaning)
+        for p in posts
+        if p.opinions is not None
+    ]
+    write_labels(
+        con,
+        batch,
+        targets=targets_of(opinions).targets,
+        stance_model=RegisteredModel(stance.version, "stance", str(stance.path), stance.card()),
+        leaning_model=RegisteredModel(leaning.version, "leaning", str(leaning.path), leaning.card()),
+        now=now,
+    )
 
 
 TransformFuture = PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]
-SubmitTransform = Callable[[str, list[Page], Path], TransformFuture]
+SubmitTransform = Callable[[str, list[Page], Path, OpinionModels | None], TransformFuture]
 
 
 def submit_transform_on(runner: TaskRunner[Any] | None) -> SubmitTransform:
     """Submit transform batches to ``runner`` (e.g. Dask), or to the flow's own runner when None."""
     if runner is None:
         return transform_task.submit  # type: ignore[return-value]
-    return lambda label, pages, model_dir: runner.submit(
-        transform_task, {"label": label, "pages": pages, "model_dir": model_dir}
+    return lambda label, pages, model_dir, opinions: runner.submit(
+        transform_task, {"label": label, "pages": pages, "model_dir": model_dir, "opinions": opinions}
     )
 
 
@@ -307,6 +380,7 @@ def _night(
     run_id = _flow_run_id()
     stats = NightStats(sources=len(sources))
     labeller = labeller_for(settings)
+    opinions = opinion_models_for(settings)
     con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
     status = "failed"
     now = datetime.now(UTC)
@@ -322,6 +396,7 @@ def _night(
         if previous is not None and stats.abandoned_runs:
             stats.errors.append(f"the previous run ({previous.describe()}) ended without finishing; resumed")
         upsert_sources(con, sources, now)
+        write_source_ratings(con, sources, now)
         start_run(con, run_id, "nightly", code_version(), now)
         register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), now)
         known = known_state(con, [s.id for s in sources])
@@ -362,6 +437,7 @@ def _night(
                 stats.errors.append(f"{bad.post.url}: quarantined ({bad.table}): {bad.reason}")
             records = [r for p in posts for r in records_by_url.pop(p.url, []) if r.role == "post"]
             counts = load_posts(con, run_id, posts, records)
+            write_opinions(con, posts, opinions, datetime.now(UTC))
             emit("batch", posts=len(posts), failures=len(failures))
             stats.posts_new += counts.new
             stats.posts_updated += counts.updated
@@ -392,7 +468,7 @@ def _night(
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
                 full, pending = _full_batches(pending + harvest.pages, settings.batch_size)
                 for chunk in full:
-                    transforms.append(submit_transform(str(submitted), chunk, labeller.path))
+                    transforms.append(submit_transform(str(submitted), chunk, labeller.path, opinions))
                     submitted += 1
                 harvest.pages = []  # the batches (and ``pending``) hold them now
                 # Write batches that are ready while other hosts are still being fetched, so a
@@ -403,11 +479,13 @@ def _night(
                 for done in ready:
                     load(done)
         if pending:
-            transforms.append(submit_transform(str(submitted), pending, labeller.path))
+            transforms.append(submit_transform(str(submitted), pending, labeller.path, opinions))
         for done in as_completed(transforms):
             load(done)
         # Feed and sitemap validators last: only once every post they listed is stored.
         save_url_state(con, index_records, _INDEX_ROLES)
+        leaning_version = load_leaning_labeller(opinions.leaning_dir, opinions.leaning_dir.parent).version
+        refresh_model_ratings(con, leaning_version, [s.id for s in sources], datetime.now(UTC))
         live = live_posts(con, [s.id for s in sources])
         stats.posts_unchanged = live - stats.posts_new - stats.posts_updated
         limits = settings.health_thresholds()

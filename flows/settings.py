@@ -27,6 +27,8 @@ from extract.guard import PrivatePolicy
 from warehouse.health import HealthThresholds
 
 CONTACT_URL = "https://github.com/slant-project/slant"
+# The shipped targets file (current UK and US parties, leaders, a few policies), found beside the code.
+DEFAULT_TARGETS = Path(__file__).resolve().parents[1] / "sources" / "targets.yaml"
 
 
 def _user_model_cache() -> Path:
@@ -120,6 +122,13 @@ class Settings(BaseSettings):
     # Built models are cached per user, not per database: building the default takes ~15-40 s
     # and is the same for every database on the machine.
     models_dir: Path = Field(default_factory=_user_model_cache)
+    # The targets stance is measured toward (docs/stance.md); the shipped file covers the parties
+    # and leaders the sample blogs and most UK/US political blogs write about.
+    targets_path: Path = DEFAULT_TARGETS
+    # Stance and leaning models (`slant train stance|leaning` directories); None means the shipped
+    # defaults, trained on the project's own examples and built into models_dir on first use.
+    stance_model: Path | None = None
+    leaning_model: Path | None = None
 
     @field_validator("allow_private", mode="before")
     @classmethod
