@@ -36,6 +36,7 @@ from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Pa
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.progress import emit  # noqa: E402
+from flows.report.build import report_after_run  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from transform.lexicon import Lexicon, load_lexicon  # noqa: E402
@@ -302,6 +303,7 @@ def run_nightly(
             archive.close()
     summary = {"run_id": run_id, "status": status, "db_path": str(settings.db_path), **stats.as_dict()}
     _artifacts(summary)
+    report_after_run(settings, summary)  # the HTML report and its artifact; never fails the run
     return summary
 
 

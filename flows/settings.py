@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     release_license: str = "cc-by-4.0"
     release_name: str = "slant-political-blogs"
     release_homepage: str = CONTACT_URL
+    # The HTML report (docs/report.md) each successful nightly run leaves behind. Default path:
+    # beside the database and named after it (data/slant.duckdb -> data/slant.report.html), so
+    # two warehouses in one folder never overwrite each other's report. `report = false` stops it.
+    report: bool = True
+    report_path: Path | None = None
 
     @field_validator("allow_private", mode="before")
     @classmethod
@@ -108,6 +113,11 @@ class Settings(BaseSettings):
     def archive_path(self) -> Path:
         """Where the WARC files go: ``archive_dir``, or ``archive/`` beside the database."""
         return self.archive_dir if self.archive_dir is not None else self.db_path.parent / "archive"
+
+    @property
+    def report_file(self) -> Path:
+        """Where the report goes: ``report_path``, or ``<database name>.report.html`` beside the database."""
+        return self.report_path if self.report_path is not None else self.db_path.with_suffix(".report.html")
 
     def private_policy(self) -> PrivatePolicy:
         if self.allow_private is True:

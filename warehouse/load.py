@@ -481,3 +481,11 @@ def stored_sources(con: duckdb.DuckDBPyConnection) -> list[Source]:
         "SELECT source_id, name, url, feed_url, platform, country, language, leaning FROM sources ORDER BY 1"
     ).fetchall()
     return [Source(*row) for row in rows]
+
+
+def add_run_stats(con: duckdb.DuckDBPyConnection, run_id: str, extra: Mapping[str, object]) -> None:
+    """Merge ``extra`` into a finished run's ``stats`` (e.g. the report written after the run)."""
+    con.execute(
+        "UPDATE runs SET stats = json_merge_patch(coalesce(stats, '{}'::JSON), ?::JSON) WHERE run_id = ?",
+        [json.dumps(extra, default=str, sort_keys=True), run_id],
+    )
