@@ -13,8 +13,11 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      │    └── UnsupportedContent  not HTML, XML or JSON, whatever Content-Type claims
      ├── ParseError           a page, feed or sitemap that yields nothing usable
      ├── ArchiveCorrupt       a raw-archive (WARC) record that cannot be read back intact
+     ├── HealthGateFailed     a nightly run stored its posts but failed its health gates
      ├── WarehouseError       the DuckDB warehouse cannot be used
-     │    └── DatabaseLocked  another process holds the database file (``pid``, ``command``, ``holder_writes``)
+     │    ├── DatabaseLocked  another process holds the database file (``pid``, ``command``, ``holder_writes``)
+     │    ├── RunLocked       another writing run (nightly, reprocess, reclassify) is in progress
+     │    └── DiskFull        free disk space is under the settings' minimum
      └── PublishError         a dataset release cannot be written or read (target not empty, bad
                               takedown file, metadata that does not validate, not a release)
 
@@ -82,6 +85,10 @@ class ArchiveCorrupt(SlantError):
     """A WARC record that cannot be read back intact (bad ref, damaged file, digest mismatch)."""
 
 
+class HealthGateFailed(SlantError):
+    """Too many sources failed their health gates; the run is marked failed (nothing is lost)."""
+
+
 class WarehouseError(SlantError):
     """The DuckDB warehouse cannot be used."""
 
@@ -96,6 +103,14 @@ class DatabaseLocked(WarehouseError):
         self.pid = pid  # the holder's process id, as DuckDB reports it
         self.command = command  # its command line, when this machine can see it
         self.holder_writes = holder_writes  # False when the holder only reads
+
+
+class RunLocked(WarehouseError):
+    """Another writing run holds the database's run lock."""
+
+
+class DiskFull(WarehouseError):
+    """Less free disk space than the settings require."""
 
 
 class PublishError(SlantError):

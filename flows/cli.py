@@ -134,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser(
+        "reclassify",
+        help="relabel stored posts with another loaded-language model, offline",
+        description="Label every live post again with the model in DIR, without fetching anything; the "
+        "older model versions' labels stay in the warehouse and the views pick the newest.",
+    )
+    p.add_argument("--model", type=_path, metavar="DIR", help="model directory (default: settings loaded_model)")
+    p.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
+    p.add_argument("--force", action="store_true", help="relabel posts this model version has labelled already")
+    _add_common(p)
+
+    p = sub.add_parser(
         "extract",
         help="clean pages given as JSON lines (the nightly flow's cleaner)",
         description='Read JSON lines {"id", "url", "html"} and write the cleaned post of each as JSON lines: '
@@ -151,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loaded-model", type=_path, metavar="DIR", help="a model directory (default: the shipped one)")
     p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
-    p.add_argument("--models-dir", type=_path, default=_path("data/models"), help="where the default model is built")
+    p.add_argument("--config", type=_path, help="settings file (loaded_model, models_dir)")
 
     p = sub.add_parser(
         "train",
@@ -159,8 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a loaded-language model directory with its model card.",
     )
     p.add_argument("task", choices=("loaded",), help="what to train")
-    p.add_argument("--dataset", choices=("babe", "jsonl"), required=True)
-    p.add_argument("--path", required=True, help="BABE CSV, or JSON lines {text, label, spans} (file, dir or glob)")
+    p.add_argument("--dataset", choices=("babe", "ptc", "jsonl"), required=True)
+    p.add_argument(
+        "--path",
+        required=True,
+        help="BABE CSV; the SemEval-2020 Task 11 (PTC) folder of article*.txt and *TC.labels; "
+        "or JSON lines {text, label, spans} (file, dir or glob)",
+    )
     p.add_argument("--out", type=_path, required=True, metavar="DIR")
 
     p = sub.add_parser(
@@ -396,9 +412,11 @@ def run_flow(
     from extract.sources import load_sources
     from flows.nightly import nightly
     from flows.settings import load_settings
+    from warehouse.runlock import ensure_free
 
     settings = load_settings(config, **settings_overrides)
     load_sources(sources_file)  # a bad file is reported here, plainly, before Prefect starts
+    ensure_free(settings.db_path, "nightly")  # so is a run already in progress
     runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.max_hosts_in_parallel)
     flow_run = nightly.with_options(task_runner=runner)  # type: ignore[arg-type]
     extra = {k: v for k, v in settings_overrides.items() if k != "db_path" and v is not None}
@@ -414,6 +432,25 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
         summary = run_flow({"db_path": args.db}, args.config, args.sources, backfill=args.backfill, since=args.since)
 
     print_summary(summary)
+    return 0 if summary["status"] == "completed" else 1
+
+
+def _cmd_reclassify(args: argparse.Namespace) -> int:
+    from flows.reclassify import reclassify
+    from flows.settings import load_settings
+
+    settings = load_settings(args.config, db_path=args.db)
+    summary = reclassify(
+        str(args.model) if args.model else None,
+        str(settings.db_path),
+        str(args.config) if args.config else None,
+        args.source,
+        args.force,
+    )
+    console.print(
+        f"reclassify {summary['status']} in {summary['seconds']} s: {summary['posts']} posts relabelled with "
+        f"{summary['model_version']} ({summary['spans']} loaded spans)"
+    )
     return 0 if summary["status"] == "completed" else 1
 
 
@@ -465,15 +502,12 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    from transform.classify import classify_lines, default_model, model_version
-    from transform.loaded import LoadedModel
+    from flows.settings import load_settings
+    from transform.classify import classify_lines, load_labeller
 
-    model_dir = args.loaded_model or default_model(args.models_dir)
-    model = LoadedModel.load(model_dir)
-    version = model_version(model_dir)
-    return _pipe_json_lines(
-        args, "classify", lambda lines, source: classify_lines(lines, model, version, source=source)
-    )
+    settings = load_settings(args.config)
+    labeller = load_labeller(args.loaded_model or settings.loaded_model, settings.models_dir)
+    return _pipe_json_lines(args, "classify", lambda lines, source: classify_lines(lines, labeller, source=source))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -482,7 +516,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
-    rows = read_babe(Path(path)) if args.dataset == "babe" else read_jsonl(path)
+    from transform.loaded.ptc import read_ptc
+
+    readers = {"babe": read_babe, "ptc": read_ptc, "jsonl": read_jsonl}
+    rows = readers[args.dataset](path)
     model = train(rows, args.out, data_path=path, dataset=args.dataset)
 
     console.print(
@@ -545,6 +582,7 @@ COMMANDS = {
     "classify": _cmd_classify,
     "train": _cmd_train,
     "reprocess": _cmd_reprocess,
+    "reclassify": _cmd_reclassify,
     "check-sources": _cmd_check_sources,
     "serve-sample": _cmd_serve_sample,
 }

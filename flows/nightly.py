@@ -8,13 +8,13 @@ wrapper over a plain function that is tested without Prefect.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +30,22 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
-from extract.errors import ConfigError  # noqa: E402
+from extract.errors import ConfigError, HealthGateFailed  # noqa: E402
 from extract.fetch import FetchPolicy  # noqa: E402
 from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
+from flows.notify import notify  # noqa: E402
 from flows.progress import emit  # noqa: E402
 from flows.report.build import report_after_run  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
-from transform.lexicon import Lexicon, load_lexicon  # noqa: E402
+from transform.labelling import Labeller, load_labeller  # noqa: E402
 from transform.process import Failure, ProcessedPost, process_batch  # noqa: E402
-from warehouse.db import open_warehouse  # noqa: E402
+from warehouse.db import check_disk, open_warehouse  # noqa: E402
+from warehouse.health import SourceHealth, SourceTonight, check_sources, count_post, report_markdown, run_fails  # noqa: E402
 from warehouse.load import (  # noqa: E402
+    abandon_stale_runs,
     finish_run,
     known_state,
     live_posts,
@@ -50,18 +53,17 @@ from warehouse.load import (  # noqa: E402
     log_fetches,
     mark_deleted,
     mark_seen,
+    quarantine,
     save_url_state,
     start_run,
     upsert_sources,
 )
+from warehouse.loaded import register_model  # noqa: E402
+from warehouse.runlock import Holder, run_lock  # noqa: E402
+from warehouse.validate import validate_batch  # noqa: E402
 
 # Index pages (feeds, sitemaps, API listings, robots.txt): validators stored only after the posts.
 _INDEX_ROLES = frozenset({"feed", "sitemap", "api", "robots"})
-
-
-@lru_cache(maxsize=4)
-def _lexicon(version: str) -> Lexicon:
-    return load_lexicon(version)
 
 
 @task(
@@ -96,10 +98,19 @@ def harvest_task(
     )
 
 
+def labeller_for(settings: Settings) -> Labeller:
+    """The loaded-language model named in the settings (loaded once per process)."""
+    return load_labeller(settings.loaded_model, settings.models_dir)
+
+
 @task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
-def transform_task(label: str, pages: list[Page], lexicon_version: str) -> tuple[list[ProcessedPost], list[Failure]]:
-    """Clean, segment and score one batch of pages (see ``transform.process.process_batch``)."""
-    return process_batch(pages, _lexicon(lexicon_version))
+def transform_task(label: str, pages: list[Page], model_dir: Path) -> tuple[list[ProcessedPost], list[Failure]]:
+    """Clean, segment and label one batch of pages (see ``transform.process.process_batch``).
+
+    The model travels as its directory, not as an object, so a batch runs the same on a
+    remote worker; each process loads it once.
+    """
+    return process_batch(pages, load_labeller(model_dir, model_dir.parent))
 
 
 @dataclass
@@ -119,6 +130,8 @@ class NightStats:
     per_source: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     errors: list[str] = field(default_factory=list)
     hosts_given_up: dict[str, str] = field(default_factory=dict)
+    abandoned_runs: list[str] = field(default_factory=list)
+    health: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -140,6 +153,8 @@ class NightStats:
             },
             "errors_by_kind": dict(self.errors_by_kind),
             "hosts_given_up": self.hosts_given_up,
+            "abandoned_runs": self.abandoned_runs,
+            "health_flags": {h["source_id"]: list(h["flags"]) for h in self.health},
             "per_source": {k: dict(v) for k, v in sorted(self.per_source.items())},
             "errors": self.errors[:200],  # the full list is in fetch_log; keep runs.stats readable
             "seconds": round(self.seconds, 2),
@@ -161,6 +176,14 @@ def _chunks(pages: list[Page], size: int) -> Iterator[list[Page]]:
 def _counts_as_error(record: FetchRecord) -> bool:
     """A failed request, except a 404 from an API or sitemap probe (the feature is off there)."""
     return bool(record.error_kind) and not (record.status_code == 404 and record.role in QUIET_404_ROLES)
+
+
+def _listed(harvest: Harvest) -> int | None:
+    """Candidates the source's indexes listed; ``None`` when every index answered 304 (unchanged)."""
+    index = [r for r in harvest.records if r.role in ("api", "feed", "sitemap", "homepage")]
+    if harvest.listed or any(r.error is None and not r.not_modified for r in index):
+        return harvest.listed
+    return None if any(r.not_modified for r in index) else 0
 
 
 def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
@@ -223,11 +246,33 @@ def _flow_run_id() -> str:
 def run_nightly(
     settings: Settings, sources: list[Source], *, since: datetime | None = None, backfill: bool = False
 ) -> dict[str, Any]:
-    """The body of the nightly flow, given validated settings and sources."""
+    """The body of the nightly flow, given validated settings and sources.
+
+    Holds the database's run lock throughout (a second run refuses at once); raises
+    ``HealthGateFailed`` after everything is stored when the health gates fail the run.
+    """
+    with run_lock(settings.db_path, "nightly") as previous:
+        summary = _night(settings, sources, since, backfill, previous)
+    if summary["status"] == "failed":
+        flagged = [r["source_id"] for r in summary["health"]["flagged"]]
+        raise HealthGateFailed(
+            f"nightly run {summary['run_id']}: {len(flagged)} of {summary['sources']} sources failed their "
+            f"health gates ({', '.join(flagged)}); everything fetched is stored — see run_health / source_health"
+        )
+    return summary
+
+
+def _night(
+    settings: Settings,
+    sources: list[Source],
+    since: datetime | None,
+    backfill: bool,
+    previous: Holder | None,
+) -> dict[str, Any]:
     started = time.monotonic()
     run_id = _flow_run_id()
     stats = NightStats(sources=len(sources))
-    lexicon_version = load_lexicon().version
+    labeller = labeller_for(settings)
     con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
     status = "failed"
     now = datetime.now(UTC)
@@ -236,9 +281,15 @@ def run_nightly(
         if settings.archive
         else None
     )
+    tonight: dict[str, SourceTonight] = defaultdict(SourceTonight)
+    health: list[SourceHealth] = []
     try:
+        stats.abandoned_runs = abandon_stale_runs(con, now)
+        if previous is not None and stats.abandoned_runs:
+            stats.errors.append(f"the previous run ({previous.describe()}) ended without finishing; resumed")
         upsert_sources(con, sources, now)
         start_run(con, run_id, "nightly", code_version(), now)
+        register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), now)
         known = known_state(con, [s.id for s in sources])
         policy = settings.fetch_policy()
         revalidate_after = now - timedelta(days=settings.revalidate_days)
@@ -263,6 +314,8 @@ def run_nightly(
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
+                tonight[harvest.source_id].gave_up = bool(harvest.gave_up)
+                tonight[harvest.source_id].listed = _listed(harvest)
                 emit(
                     "source",
                     source_id=harvest.source_id,
@@ -276,13 +329,20 @@ def run_nightly(
                 mark_seen(con, run_id, harvest.unchanged)
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
                 for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
-                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, lexicon_version))
+                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, labeller.path))
         for done in as_completed(transforms):
             posts, failures = done.result()
             stats.extraction_failures += len(failures)
             for failure in failures:
                 stats.per_source[failure.source_id]["extraction_failures"] += 1
+                tonight[failure.source_id].failures += 1
                 stats.errors.append(failure.reason)
+            posts, rejected = validate_batch(posts)
+            check_disk(settings.db_path, settings.min_free_disk_mb)
+            quarantine(con, run_id, rejected, datetime.now(UTC))
+            for bad in rejected:
+                stats.per_source[bad.post.source_id]["quarantined"] += 1
+                stats.errors.append(f"{bad.post.url}: quarantined ({bad.table}): {bad.reason}")
             records = [r for p in posts for r in records_by_url.get(p.url, []) if r.role == "post"]
             counts = load_posts(con, run_id, posts, records)
             emit("batch", posts=len(posts), failures=len(failures))
@@ -290,21 +350,52 @@ def run_nightly(
             stats.posts_updated += counts.updated
             for post in posts:
                 stats.per_source[post.source_id]["posts"] += 1
+                count_post(tonight[post.source_id], post, settings.health_short_words)
         # Feed and sitemap validators last: only once every post they listed is stored.
         save_url_state(con, index_records, _INDEX_ROLES)
         live = live_posts(con, [s.id for s in sources])
         stats.posts_unchanged = live - stats.posts_new - stats.posts_updated
-        status = "completed"
+        limits = settings.health_thresholds()
+        fetches = {sid: (c["requests"], c["errors"]) for sid, c in stats.per_source.items()}
+        health = check_sources(con, run_id, tonight, fetches, [s.id for s in sources], limits, datetime.now(UTC))
+        status = "failed" if run_fails(health, limits) else "completed"
     finally:
         stats.seconds = time.monotonic() - started
+        stats.health = [dataclasses.asdict(h) for h in health if h.flags]
         finish_run(con, run_id, status, stats.as_dict())
         con.close()
         if archive is not None:
             archive.close()
     summary = {"run_id": run_id, "status": status, "db_path": str(settings.db_path), **stats.as_dict()}
+    summary["health"] = {
+        "verdict": "failed" if status == "failed" else ("warnings" if stats.health else "healthy"),
+        "flagged": stats.health,
+    }
     _artifacts(summary)
+    create_markdown_artifact(
+        key="nightly-health",
+        markdown=report_markdown(run_id, health, status == "failed"),
+        description="Nightly run health gates per source",
+    )
+    summary["notification"] = notify(settings.webhook_url, _notification(summary))
     report_after_run(settings, summary)  # the HTML report and its artifact; never fails the run
     return summary
+
+
+def _notification(summary: dict[str, Any]) -> dict[str, Any]:
+    """The webhook payload: headline numbers and the flagged sources, not the full error list."""
+    return {
+        "run_id": summary["run_id"],
+        "status": summary["status"],
+        "verdict": summary["health"]["verdict"],
+        "db_path": summary["db_path"],
+        "sources": summary["sources"],
+        "requests": summary["requests"],
+        "posts": summary["posts"],
+        "flagged": summary["health"]["flagged"],
+        "hosts_given_up": summary["hosts_given_up"],
+        "seconds": summary["seconds"],
+    }
 
 
 def _artifacts(summary: dict[str, Any]) -> None:

@@ -24,8 +24,14 @@ from pydantic_settings import (
 from extract.errors import ConfigError
 from extract.fetch import FetchPolicy
 from extract.guard import PrivatePolicy
+from warehouse.health import HealthThresholds
 
 CONTACT_URL = "https://github.com/slant-project/slant"
+
+
+def _user_model_cache() -> Path:
+    """``$XDG_CACHE_HOME/slant/models`` (default ``~/.cache/slant/models``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "slant" / "models"
 
 
 class Settings(BaseSettings):
@@ -79,6 +85,31 @@ class Settings(BaseSettings):
     release_license: str = "cc-by-4.0"
     release_name: str = "slant-political-blogs"
     release_homepage: str = CONTACT_URL
+    # Health gates (docs/operations.md). A source is flagged when tonight's posts fall under
+    # half its 14-night median, or when most pages extract to nothing or to fewer words than
+    # health_short_words (a blog post under 50 words is a teaser or a broken theme, not a post).
+    health_short_words: int = Field(50, ge=0)
+    health_min_yield_ratio: float = Field(0.5, ge=0, le=1)
+    health_max_short_share: float = Field(0.5, ge=0, le=1)
+    health_max_no_date_share: float = Field(0.5, ge=0, le=1)
+    # Many blogs never name an author; only a near-total loss of bylines is a signal.
+    health_max_no_author_share: float = Field(0.9, ge=0, le=1)
+    health_max_fallback_share: float = Field(0.5, ge=0, le=1)
+    health_max_error_rate: float = Field(0.5, ge=0, le=1)
+    # The run fails when at least this share of sources is flagged: that is an outage or a
+    # broken extractor, not one blog's theme change (which only warns).
+    health_fail_share: float = Field(0.5, gt=0, le=1)
+    # Called with the run's health summary (JSON POST) after every nightly run; None: no call.
+    webhook_url: str | None = None
+    # Stop before writing when the database's disk has less free space than this: DuckDB needs
+    # room for its WAL and checkpoint, and a full disk mid-checkpoint is the one crash to avoid.
+    min_free_disk_mb: int = Field(500, ge=0)
+    # The loaded-language model that labels posts (a `slant train loaded` directory); None means
+    # the shipped default, built from the project's own examples into models_dir on first use.
+    loaded_model: Path | None = None
+    # Built models are cached per user, not per database: building the default takes ~15-40 s
+    # and is the same for every database on the machine.
+    models_dir: Path = Field(default_factory=_user_model_cache)
     # The HTML report (docs/report.md) each successful nightly run leaves behind. Default path:
     # beside the database and named after it (data/slant.duckdb -> data/slant.report.html), so
     # two warehouses in one folder never overwrite each other's report. `report = false` stops it.
@@ -125,6 +156,17 @@ class Settings(BaseSettings):
         if self.allow_private is False:
             return PrivatePolicy()
         return PrivatePolicy(hosts=frozenset(h.lower() for h in self.allow_private))
+
+    def health_thresholds(self) -> HealthThresholds:
+        return HealthThresholds(
+            min_yield_ratio=self.health_min_yield_ratio,
+            max_short_share=self.health_max_short_share,
+            max_no_date_share=self.health_max_no_date_share,
+            max_no_author_share=self.health_max_no_author_share,
+            max_fallback_share=self.health_max_fallback_share,
+            max_error_rate=self.health_max_error_rate,
+            fail_share=self.health_fail_share,
+        )
 
     def fetch_policy(self) -> FetchPolicy:
         return FetchPolicy(

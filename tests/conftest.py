@@ -39,6 +39,15 @@ def prefect_harness() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def labeller():  # type: ignore[no-untyped-def]
+    """The shipped default loaded-language model, built once per machine into the user's model cache."""
+    from flows.settings import _user_model_cache
+    from transform.labelling import load_labeller
+
+    return load_labeller(None, _user_model_cache())
+
+
+@pytest.fixture(scope="session")
 def labelled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small labelled warehouse (tests/warehouse/labelled.py), built once; copy it before changing it."""
     from tests.warehouse.labelled import build_labelled_db

@@ -13,6 +13,7 @@ one had been applied (parallel branches) is still applied.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,8 @@ from pathlib import Path
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
-from extract.errors import DatabaseLocked, WarehouseError
+from extract.errors import DatabaseLocked, DiskFull, WarehouseError
+from warehouse.runlock import read_holder
 
 _LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.I)
 _PID = re.compile(r"PID (\d+)")
@@ -68,7 +70,11 @@ def _locked(path: Path, exc: duckdb.IOException, *, read_only: bool, wait_s: flo
     command = _command_of(pid) if pid is not None else None
     # DuckDB adds "you would be able to open this database in read-only mode" when the holder only reads.
     holder_writes = read_only or "read-only mode" not in message
-    who = f"process {pid}" if pid is not None else "another process"
+    run = read_holder(path)
+    if run is not None and run.pid == pid:  # a slant run: say which, since when
+        who = f"a {run.describe()}"
+    else:
+        who = f"process {pid}" if pid is not None else "another process"
     if command:
         who += f" ({command})"
     waited = f" Waited {wait_s:g} s (setting db_lock_wait_s)." if wait_s > 0 else ""
@@ -138,6 +144,16 @@ def attach(
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
+
+
+def check_disk(db_path: Path, min_free_mb: int) -> None:
+    """Raise ``DiskFull`` when the database's filesystem has less than ``min_free_mb`` free."""
+    free_mb = shutil.disk_usage(db_path.parent if db_path.parent.exists() else Path(".")).free // (1024 * 1024)
+    if free_mb < min_free_mb:
+        raise DiskFull(
+            f"{db_path}: only {free_mb} MB free on its disk, under min_free_disk_mb = {min_free_mb}; stopped before "
+            "writing. Batches already written are kept; free some space and run again to finish."
+        )
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -21,6 +21,8 @@ from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord
 from extract.sources import Source
 from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
 from transform.process import ProcessedPost
+from warehouse.loaded import PostLabels, insert_arrow, write_loaded_labels
+from warehouse.validate import Rejected
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -220,6 +222,20 @@ def _sentences_table(posts: Sequence[ProcessedPost]) -> pa.Table:
     )
 
 
+def _quotes_table(posts: Sequence[ProcessedPost]) -> pa.Table:
+    rows = [(post_id_for(p.post.canonical_url), n, q) for p in posts for n, q in enumerate(p.quotes)]
+    return pa.table(
+        {
+            "post_id": pa.array([pid for pid, _, _ in rows], pa.string()),
+            "quote_no": pa.array([n for _, n, _ in rows], pa.int32()),
+            "start_char": pa.array([q.start for _, _, q in rows], pa.int32()),
+            "end_char": pa.array([q.end for _, _, q in rows], pa.int32()),
+            "how": pa.array([q.how for _, _, q in rows], pa.string()),
+            "speaker": pa.array([q.speaker for _, _, q in rows], pa.string()),
+        }
+    )
+
+
 def _comments_table(posts: Sequence[ProcessedPost]) -> pa.Table:
     rows = [(post_id_for(p.post.canonical_url), n, c) for p in posts for n, c in enumerate(p.post.comments)]
     return pa.table(
@@ -231,47 +247,6 @@ def _comments_table(posts: Sequence[ProcessedPost]) -> pa.Table:
             "text": pa.array([c.text for _, _, c in rows], pa.string()),
         }
     )
-
-
-def _spans_table(posts: Sequence[ProcessedPost]) -> pa.Table:
-    rows = [(post_id_for(p.post.canonical_url), p.model_version, s) for p in posts for s in p.spans]
-    return pa.table(
-        {
-            "post_id": pa.array([pid for pid, _, _ in rows], pa.string()),
-            "sentence_no": pa.array([s.sentence_no for _, _, s in rows], pa.int32()),
-            "start_char": pa.array([s.start for _, _, s in rows], pa.int32()),
-            "end_char": pa.array([s.end for _, _, s in rows], pa.int32()),
-            "text": pa.array([s.text for _, _, s in rows], pa.string()),
-            "category": pa.array([s.category for _, _, s in rows], pa.string()),
-            "score": pa.array([s.score for _, _, s in rows], pa.float64()),
-            "model_version": pa.array([mv for _, mv, _ in rows], pa.string()),
-            "is_quote": pa.array([s.is_quote for _, _, s in rows], pa.bool_()),
-        }
-    )
-
-
-def _scores_table(posts: Sequence[ProcessedPost], now: datetime) -> pa.Table:
-    return pa.table(
-        {
-            "post_id": [post_id_for(p.post.canonical_url) for p in posts],
-            "model_version": [p.model_version for p in posts],
-            "loaded_score": pa.array([p.loaded_score for p in posts], pa.float64()),
-            "loaded_sentence_share": pa.array([p.loaded_sentence_share for p in posts], pa.float64()),
-            "n_sentences": pa.array([len(p.sentences) for p in posts], pa.int32()),
-            "n_spans": pa.array([len(p.spans) for p in posts], pa.int32()),
-            "scored_at": pa.array([now] * len(posts), _TS),
-        }
-    )
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: str, data: pa.Table) -> None:
-    if data.num_rows == 0:
-        return
-    con.register("_batch", data)
-    try:
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM _batch")
-    finally:
-        con.unregister("_batch")
 
 
 def load_posts(
@@ -318,35 +293,23 @@ def load_posts(
                 con.execute(_UPSERT_POSTS)
             finally:
                 con.unregister("_posts")
-            versions = sorted({p.model_version for p in changed})
-            for table in ("sentences", "loaded_spans", "post_scores"):
-                where = "post_id IN (SELECT unnest(?))"
-                params: list[object] = [changed_ids]
-                if table != "sentences":
-                    where += " AND model_version IN (SELECT unnest(?))"
-                    params.append(versions)
-                con.execute(f"DELETE FROM {table} WHERE {where}", params)
-            _insert(
+            for table in ("sentences", "quotes"):
+                con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [changed_ids])
+            insert_arrow(
                 con,
                 "sentences",
                 "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote, "
                 "speaker, voice, quoted_share",
                 _sentences_table(changed),
             )
-            _insert(
+            insert_arrow(con, "quotes", "post_id, quote_no, start_char, end_char, how, speaker", _quotes_table(changed))
+            write_loaded_labels(
                 con,
-                "loaded_spans",
-                "post_id, sentence_no, start_char, end_char, text, category, score, model_version, is_quote",
-                _spans_table(changed),
-            )
-            _insert(
-                con,
-                "post_scores",
-                "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
-                _scores_table(changed, datetime.now(UTC)),
+                [PostLabels(post_id_for(p.post.canonical_url), p.model_version, p.labels) for p in changed],
+                datetime.now(UTC),
             )
             con.execute("DELETE FROM comments WHERE post_id IN (SELECT unnest(?))", [changed_ids])
-            _insert(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
+            insert_arrow(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
             _save_fingerprints(con, changed)
             _link_duplicates(con, changed_ids)
         save_url_state(con, records, frozenset({"post"}))
@@ -391,7 +354,7 @@ def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[Processed
     ids = [post_id_for(p.post.canonical_url) for p in posts]
     con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [ids])
     con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [ids])
-    _insert(
+    insert_arrow(
         con,
         "post_fingerprints",
         "post_id, signature",
@@ -407,7 +370,7 @@ def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[Processed
         for pid, p in zip(ids, posts, strict=True)
         for band, bucket in enumerate(p.fingerprint.bands)
     ]
-    _insert(
+    insert_arrow(
         con,
         "post_bands",
         "post_id, band, bucket",
@@ -481,6 +444,43 @@ def stored_sources(con: duckdb.DuckDBPyConnection) -> list[Source]:
         "SELECT source_id, name, url, feed_url, platform, country, language, leaning FROM sources ORDER BY 1"
     ).fetchall()
     return [Source(*row) for row in rows]
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, run_id: str, rejected: Sequence[Rejected], now: datetime) -> None:
+    """Keep posts that failed validation out of the tables, with the reason, for someone to look at."""
+    if not rejected:
+        return
+    con.executemany(
+        "INSERT INTO quarantine (run_id, source_id, url, table_name, reason, payload, quarantined_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                run_id,
+                r.post.source_id,
+                r.post.url,
+                r.table,
+                r.reason,
+                json.dumps(
+                    {
+                        "canonical_url": r.post.post.canonical_url,
+                        "title": r.post.post.title,
+                        "text_sha256": r.post.text_sha256,
+                        "model_version": r.post.model_version,
+                    }
+                ),
+                now,
+            ]
+            for r in rejected
+        ],
+    )
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """Mark runs still 'running' as 'abandoned' (call only while holding the run lock); their ids."""
+    rows = con.execute(
+        "UPDATE runs SET status = 'abandoned', finished_at = ? WHERE status = 'running' RETURNING run_id", [now]
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def add_run_stats(con: duckdb.DuckDBPyConnection, run_id: str, extra: Mapping[str, object]) -> None:

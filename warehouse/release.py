@@ -27,7 +27,7 @@ from warehouse.publish import (
     write_checksums,
     write_json,
 )
-from warehouse.validate import validate_release
+from warehouse.release_check import validate_release
 
 
 def export(db_path: Path, stage: Path, options: ReleaseOptions, *, wait_s: float = 0.0) -> ReleaseFacts:

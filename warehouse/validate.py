@@ -1,65 +1,101 @@
-"""Check a release the way its users will: checksums, Croissant (mlcroissant) and Data Package (frictionless).
+"""The declared schema a post must meet before any of its rows is written.
 
-Both validators come with the ``publish`` extra (``pip install 'slant[publish]'``; the lock file
-installs them). They work offline: the Croissant context is inline and Frictionless's profiles
-ship with it. ``mlcroissant`` also reads the first record of every record set, so a glob or a
-column name that does not match the files is caught, not just a malformed document.
+``RULES`` lists, per table, what every row must satisfy: non-null keys, types the Arrow
+tables would otherwise coerce silently, scores in 0–1, offsets inside the post text and
+matching the stored text. A post that breaks a rule is held back with the reason (the
+``quarantine`` table); the rest of its batch is written. One post per canonical URL is the
+loader's own guarantee (``load_posts`` keys rows by ``post_id``), checked again here per batch.
 """
 
 from __future__ import annotations
 
-import itertools
-import logging
-from pathlib import Path
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from extract.errors import PublishError
-from warehouse.publish import verify_checksums
-
-
-def _missing(package: str, exc: ImportError) -> PublishError:
-    return PublishError(
-        f"validating a release needs {package} ({exc}); install slant[publish], or publish with --no-validate"
-    )
+from transform.process import ProcessedPost
 
 
-def validate_croissant(path: Path) -> list[str]:
-    """Problems ``mlcroissant`` finds in the Croissant file at ``path`` (empty when valid)."""
-    try:
-        import mlcroissant as mlc
-    except ImportError as exc:  # pragma: no cover - the lock installs it
-        raise _missing("mlcroissant", exc) from exc
-    logging.getLogger("absl").setLevel(logging.ERROR)  # mlcroissant logs every file it opens
-    try:
-        dataset = mlc.Dataset(jsonld=path)
-    except mlc.ValidationError as exc:
-        return [line for line in str(exc).splitlines() if line.strip()]
-    problems = [f"warning: {w}" for w in sorted(dataset.metadata.ctx.issues.warnings)]
-    for record_set in dataset.metadata.record_sets:
-        try:
-            list(itertools.islice(dataset.records(record_set.uuid), 1))
-        except Exception as exc:  # mlcroissant raises many kinds; each is a broken record set
-            problems.append(f"record set {record_set.name}: cannot read a record: {exc}")
-    return problems
+@dataclass(frozen=True)
+class Rejected:
+    """A post that broke a rule: which table's rule, and why."""
+
+    post: ProcessedPost
+    table: str
+    reason: str
 
 
-def validate_datapackage(path: Path) -> list[str]:
-    """Problems ``frictionless`` finds in the Data Package at ``path``, every row checked (empty when valid)."""
-    try:
-        import frictionless
-    except ImportError as exc:  # pragma: no cover - the lock installs it
-        raise _missing("frictionless", exc) from exc
-    report = frictionless.validate(str(path))
-    if report.valid:
-        return []
-    problems = [f"{e.type}: {e.message}" for e in report.errors]
-    for task in report.tasks:
-        problems += [f"{task.name}: {e.type}: {e.message}" for e in task.errors]
-    return problems
+def _unit(value: float) -> bool:
+    return isinstance(value, float | int) and not math.isnan(value) and 0.0 <= value <= 1.0
 
 
-def validate_release(root: Path) -> list[str]:
-    """Every problem with the release at ``root``: checksums, ``croissant.json``, ``datapackage.json``."""
-    problems = [f"checksums: {p}" for p in verify_checksums(root)]
-    problems += [f"croissant.json: {p}" for p in validate_croissant(root / "croissant.json")]
-    problems += [f"datapackage.json: {p}" for p in validate_datapackage(root / "datapackage.json")]
-    return problems
+def _posts(p: ProcessedPost) -> str | None:
+    if not p.post.canonical_url or not p.post.canonical_url.startswith(("http://", "https://")):
+        return f"canonical_url must be an http(s) URL, got {p.post.canonical_url!r}"
+    if not p.text.strip():
+        return "text is empty"
+    if p.word_count < 0:
+        return f"word_count must be >= 0, got {p.word_count}"
+    if p.post.published_at is not None and p.post.published_at.tzinfo is None:
+        return "published_at must be timezone-aware (UTC)"
+    return None
+
+
+def _sentences(p: ProcessedPost) -> str | None:
+    if len(p.sentences) != len(p.voices):
+        return f"{len(p.sentences)} sentences but {len(p.voices)} voices"
+    for s in p.sentences:
+        if not 0 <= s.start < s.end <= len(p.text):
+            return f"sentence {s.sentence_no}: offsets {s.start}-{s.end} outside the text (length {len(p.text)})"
+        if p.text[s.start : s.end] != s.text:
+            return f"sentence {s.sentence_no}: text does not match the post text at {s.start}-{s.end}"
+    return None
+
+
+def _loaded(p: ProcessedPost) -> str | None:
+    labels = p.labels
+    if len(labels.scores) != len(p.sentences):
+        return f"{len(labels.scores)} sentence scores for {len(p.sentences)} sentences"
+    for name, value in (
+        ("loaded_score", labels.post_score),
+        ("loaded_share_author", labels.share_author),
+        ("loaded_share_quoted", labels.share_quoted),
+        *((f"sentence {n} score", v) for n, v in enumerate(labels.scores)),
+    ):
+        if not _unit(value):
+            return f"{name} must be in 0-1, got {value!r}"
+    for span in labels.spans:
+        if not 0 <= span.start < span.end <= len(p.text) or p.text[span.start : span.end] != span.text:
+            return f"span {span.text!r} at {span.start}-{span.end} does not match the post text"
+        if not 0 <= span.sentence_no < len(p.sentences):
+            return f"span {span.text!r} names sentence {span.sentence_no} of {len(p.sentences)}"
+        if not _unit(span.score):
+            return f"span {span.text!r}: score must be in 0-1, got {span.score!r}"
+    if not p.model_version:
+        return "model_version is empty"
+    return None
+
+
+RULES: tuple[tuple[str, Callable[[ProcessedPost], str | None]], ...] = (
+    ("posts", _posts),
+    ("sentences", _sentences),
+    ("loaded_spans", _loaded),
+)
+
+
+def validate_batch(posts: Sequence[ProcessedPost]) -> tuple[list[ProcessedPost], list[Rejected]]:
+    """Split a batch into the posts that meet every rule and those that do not (with the first broken rule)."""
+    good: list[ProcessedPost] = []
+    bad: list[Rejected] = []
+    for post in posts:
+        for table, rule in RULES:
+            try:
+                reason = rule(post)
+            except Exception as exc:  # noqa: BLE001 - a rule that cannot even run is a broken row
+                reason = f"check failed: {type(exc).__name__}: {exc}"
+            if reason is not None:
+                bad.append(Rejected(post, table, reason))
+                break
+        else:
+            good.append(post)
+    return good, bad

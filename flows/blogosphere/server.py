@@ -89,12 +89,14 @@ def serve(
     day: int = 0,
     latency_s: float = 0.0,
     ports: Mapping[str, int] | None = None,
+    redesigned: frozenset[str] = frozenset(),
 ) -> Iterator[Blogosphere]:
     """Run every sample blog as it stands on ``day`` and yield where they are.
 
     Each blog listens on its own free port unless ``ports`` (site id -> port, e.g. an earlier
     run's ``Blogosphere.ports``) pins it, which is how a test serves day 1 at day 0's URLs.
-    ``latency_s`` delays every response, for benchmarks. All servers, and any connections
+    ``latency_s`` delays every response, for benchmarks. Sites in ``redesigned`` serve their post
+    pages as a script-rendered shell (see ``site.build_routes``). All servers, and any connections
     still open to them, are shut down when the block exits.
     """
     blogs = load_blogs()
@@ -108,7 +110,7 @@ def serve(
         sites = []
         for blog, server in zip(blogs, servers, strict=True):
             base = f"http://{host}:{server.server_address[1]}/"
-            server.routes = build_routes(blog, day, base)
+            server.routes = build_routes(blog, day, base, redesigned=blog.id in redesigned)
             sites.append(site_of(blog, base))
         for server in servers:
             thread = threading.Thread(

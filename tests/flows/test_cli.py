@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from transform.clean import CleanPost, Paragraph
-from transform.lexicon import load_lexicon
+from transform.labelling import Labeller
 from transform.process import label_post
 from warehouse.db import open_warehouse
 from warehouse.load import load_posts
@@ -23,7 +23,7 @@ def slant(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, labeller: Labeller) -> Path:
     path = tmp_path / "data" / "w.duckdb"
     con = open_warehouse(path)
     post = CleanPost(
@@ -36,9 +36,7 @@ def db(tmp_path: Path) -> Path:
         "en",
         (Paragraph("These fools again."), Paragraph("Calm line.")),
     )
-    load_posts(
-        con, "run1", [label_post("src", "https://a.example/1", "https://a.example/1", "x", post, load_lexicon())]
-    )
+    load_posts(con, "run1", [label_post("src", "https://a.example/1", "https://a.example/1", "x", post, labeller)])
     con.close()
     return path
 

@@ -24,17 +24,24 @@ from warehouse.db import open_warehouse
 
 HOLDER = """
 import sys
+from contextlib import nullcontext
+from pathlib import Path
+
 import duckdb
 
+from warehouse.runlock import run_lock
+
 path, mode = sys.argv[1], sys.argv[2]
-con = duckdb.connect(path, read_only=mode == "read")
-if mode == "write":
-    con.execute("BEGIN TRANSACTION")
-    con.execute("INSERT INTO runs VALUES ('held-run', 'nightly', now(), NULL, 'running', 'test', NULL)")
-    con.execute("COMMIT")
-print("holding", flush=True)
-sys.stdin.readline()
-con.close()
+# A writer takes the run lock first, as the nightly flow does.
+with run_lock(Path(path), "nightly") if mode == "write" else nullcontext():
+    con = duckdb.connect(path, read_only=mode == "read")
+    if mode == "write":
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO runs VALUES ('held-run', 'nightly', now(), NULL, 'running', 'test', NULL)")
+        con.execute("COMMIT")
+    print("holding", flush=True)
+    sys.stdin.readline()
+    con.close()
 """
 
 
@@ -74,12 +81,12 @@ def test_readers_are_told_who_writes_and_what_to_do_and_then_see_every_row(label
         query = slant("sql", "SELECT count(*) FROM runs", "--db", str(db), "--format", "csv", cwd=tmp_path)
         assert query.returncode == 2
         message = " ".join(query.stderr.split())
-        assert f"is being written by process {holder.pid}" in message and "hold_db.py" in message
+        assert f"is being written by a nightly run, pid {holder.pid} on " in message and "hold_db.py" in message
         assert "Try again when it finishes" in message and f"ps -p {holder.pid}" in message
         assert "Traceback" not in query.stderr
         shell = slant("sql", "--db", str(db), cwd=tmp_path, stdin="SELECT count(*) FROM runs;\n")
         assert shell.returncode == 1
-        assert f"being written by process {holder.pid}" in " ".join(shell.stderr.split())
+        assert f"being written by a nightly run, pid {holder.pid}" in " ".join(shell.stderr.split())
         assert "Traceback" not in shell.stderr
     after = slant("sql", "SELECT count(*) AS runs FROM runs", "--db", str(db), "--format", "csv", cwd=tmp_path)
     assert after.stdout == "runs\n3\n"  # the two runs it had, and the one the writer committed

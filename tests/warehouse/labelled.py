@@ -1,10 +1,11 @@
 """A small, realistic labelled warehouse built through the real migrations and loader.
 
 Three blogs, six posts (one later deleted, one with no date), each loaded by the real pipeline
-(``label_post`` with the shipped lexicon, ``load_posts``), then labelled the way the classifiers
-write the 0006 tables: a second, registered loaded-language model scoring every post per sentence
-and per voice; two stance model versions (the newer one re-labels only some posts); leaning. Two
-runs: one completed with its stats, one killed before writing them.
+(``label_post`` with the shipped default loaded-language model, ``load_posts``, the model
+registered as the nightly flow does), then labelled further the way the classifiers write the
+0006 tables: a newer registered loaded-language model re-scoring every post per sentence and per
+voice; two stance model versions (the newer one re-labels only some posts); leaning. Two runs:
+one completed with its stats, one killed before writing them.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from pathlib import Path
 import duckdb
 
 from extract.sources import Source
+from flows.settings import _user_model_cache
 from transform.clean import CleanPost, Paragraph
-from transform.lexicon import load_lexicon
+from transform.labelling import Labeller, load_labeller
 from transform.process import label_post
 from warehouse.db import open_warehouse
 from warehouse.load import finish_run, load_posts, mark_deleted, post_id_for, start_run, upsert_sources
+from warehouse.loaded import register_model
 
 RUN_1 = "11111111-1111-4111-8111-111111111111"
 RUN_2 = "22222222-2222-4222-8222-222222222222"
-NEW_MODEL = "loaded-lexicon-1.0-f081aa70f7ae"  # registered in models: the newest loaded model
+NEW_MODEL = "loaded-lexicon-1.0-7c3e9a1b2d4f"  # a newer loaded model, registered after the default one
 OLD_STANCE = "stance-nli-0.1"
 NEW_STANCE = "stance-nli-0.2"
 THRESHOLD = 0.545  # the new model's decision threshold, as its card says
@@ -147,6 +150,16 @@ MODEL_CARD = {
 
 def post_id(url: str) -> str:
     return post_id_for(url)
+
+
+def labeller() -> Labeller:
+    """The shipped default model, which labels the posts first (built once per machine)."""
+    return load_labeller(None, _user_model_cache())
+
+
+def first_model() -> str:
+    """The model version the nightly pipeline labelled the posts with."""
+    return labeller().version
 
 
 def _sentence_score(span_scores: list[float]) -> float:
@@ -271,7 +284,7 @@ def _label_leaning(con: duckdb.DuckDBPyConnection, scored_at: datetime) -> None:
 def build_labelled_db(path: Path) -> Path:
     """Create the sample labelled warehouse at ``path``."""
     con = open_warehouse(path)
-    lexicon = load_lexicon()
+    model = labeller()
     run_start = WEEK + timedelta(days=5, hours=-7)  # Saturday 02:00
     upsert_sources(con, SOURCES, run_start)
     start_run(con, RUN_1, "nightly", "0.1.0+gtest", run_start)
@@ -282,12 +295,13 @@ def build_labelled_db(path: Path) -> Path:
             p.url,
             "body",
             CleanPost(p.url, p.title, ("A. Writer",), p.published, None, ("politics",), "en", p.paragraphs),
-            lexicon,
+            model,
         )
         for p in POSTS
     ]
     load_posts(con, RUN_1, processed)
-    # The loader stamps scored_at with the wall clock; put the lexicon's scores inside their run.
+    register_model(con, model.version, "loaded", model.path, model.card(), run_start)
+    # The loader stamps scored_at with the wall clock; put the scores inside their run.
     con.execute("UPDATE post_scores SET scored_at = ?", [run_start + timedelta(minutes=10)])
     con.execute(
         "INSERT INTO fetch_log (run_id, url, fetched_at, not_modified, status_code, bytes, role, error_kind, error) "

@@ -10,9 +10,8 @@ import duckdb
 import pytest
 
 from extract.errors import PublishError
-from tests.warehouse.labelled import NEW_STANCE, POSTS, post_id
+from tests.warehouse.labelled import NEW_STANCE, POSTS, labeller, post_id
 from transform.clean import CleanPost, Paragraph
-from transform.lexicon import load_lexicon
 from transform.process import label_post
 from warehouse.diff import diff_releases
 from warehouse.load import load_posts, mark_deleted
@@ -34,9 +33,7 @@ def _next_night(db: Path) -> None:
             "en",
             (Paragraph("The winter fuel cut is a cruel and shameful choice."),),
         )
-        load_posts(
-            con, "run-3", [label_post("left-pen", new.canonical_url, new.canonical_url, "b", new, load_lexicon())]
-        )
+        load_posts(con, "run-3", [label_post("left-pen", new.canonical_url, new.canonical_url, "b", new, labeller())])
         mark_deleted(con, [POSTS[4].url], POSTS[0].published + timedelta(days=8))  # type: ignore[operator]
         budget = post_id(POSTS[1].url)
         con.execute("INSERT INTO models VALUES ('stance-nli-0.3', 'stance', NULL, NULL, now())")

@@ -7,18 +7,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.settings import _user_model_cache
 from transform.clean import CleanPost, Paragraph
-from transform.lexicon import load_lexicon
+from transform.labelling import Labeller, load_labeller
 from transform.process import ProcessedPost, label_post
 from warehouse.db import open_warehouse
 from warehouse.load import load_posts, mark_deleted, post_id_for
 
-LEXICON = load_lexicon()
+
+def _labeller() -> Labeller:
+    """The shipped default model (built once per machine, then loaded once per process)."""
+    return load_labeller(None, _user_model_cache())
 
 
 def _post(url: str, *texts: str) -> ProcessedPost:
     clean = CleanPost(url, "Title", ("A. Writer",), None, None, ("tag",), "en", tuple(Paragraph(t) for t in texts))
-    return label_post("src", url, url, "sha", clean, LEXICON)
+    return label_post("src", url, url, "sha", clean, _labeller())
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ from tests.warehouse.labelled import (
     POSTS,
     RUN_1,
     RUN_2,
+    first_model,
     post_id,
 )
 
@@ -59,15 +60,13 @@ def test_post_labels_is_one_row_per_live_post_with_the_newest_loaded_model(con: 
     assert all(row["word_count"] == words[pid] for pid, row in rows.items())
     reform = rows[post_id(POSTS[0].url)]
     assert (reform["leaning"], reform["source_leaning"]) == ("left", "left")
-    # The older lexicon scores are still there to query.
-    older = con.execute("SELECT count(*) FROM post_scores WHERE model_version = 'lexicon-1.0'").fetchone()
+    # The first model's scores are still there to query.
+    older = con.execute("SELECT count(*) FROM post_scores WHERE model_version = ?", [first_model()]).fetchone()
     assert older and older[0] == len(POSTS)
 
 
-def test_a_later_unregistered_version_wins_but_an_old_one_that_still_scores_does_not(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    budget = post_id(POSTS[1].url)
+def test_an_unregistered_version_ranks_by_when_it_first_scored(con: duckdb.DuckDBPyConnection) -> None:
+    budget, reform = post_id(POSTS[1].url), post_id(POSTS[0].url)
     registered = con.execute("SELECT registered_at FROM models WHERE model_version = ?", [NEW_MODEL]).fetchone()
     assert registered
     # An experimental version, never registered, first scored one post a day after NEW_MODEL was registered.
@@ -75,17 +74,19 @@ def test_a_later_unregistered_version_wins_but_an_old_one_that_still_scores_does
         "INSERT INTO post_scores (post_id, model_version, loaded_score, scored_at) VALUES (?, 'loaded-exp', 0.99, ?)",
         [budget, registered[0] + timedelta(days=1)],
     )
-    # The lexicon re-scores another post much later: its first use is still older than NEW_MODEL.
-    reform = post_id(POSTS[0].url)
+    # The first model, taken out of the registry, goes on scoring one post long after: its first use
+    # is still older than NEW_MODEL, so it does not win that post back.
+    first = first_model()
+    con.execute("DELETE FROM models WHERE model_version = ?", [first])
     con.execute(
-        "UPDATE post_scores SET scored_at = ? WHERE post_id = ? AND model_version = 'lexicon-1.0'",
-        [registered[0] + timedelta(days=30), reform],
+        "UPDATE post_scores SET scored_at = ? WHERE post_id = ? AND model_version = ?",
+        [registered[0] + timedelta(days=30), reform, first],
     )
     picked = dict(con.execute("SELECT post_id, loaded_model_version FROM post_labels").fetchall())
     assert picked[budget] == "loaded-exp"
     assert picked[reform] == NEW_MODEL
     order = con.execute("SELECT model_version FROM label_versions WHERE task = 'loaded' ORDER BY recency").fetchall()
-    assert [v for (v,) in order] == ["loaded-exp", NEW_MODEL, "lexicon-1.0"]
+    assert [v for (v,) in order] == ["loaded-exp", NEW_MODEL, first]
 
 
 def test_post_stances_takes_the_newest_stance_per_post_and_target(con: duckdb.DuckDBPyConnection) -> None:
