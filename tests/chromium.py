@@ -103,6 +103,7 @@ class PageVisit:
     empty_states: int
     title: str
     timing: dict[str, float] = field(default_factory=dict)  # the navigation's milestones, ms
+    drawn_ms: dict[str, float] = field(default_factory=dict)  # per chart: newPlot called to drawn
     log: tuple[str, ...] = field(default=())
 
     @property
@@ -204,9 +205,14 @@ def visit(
             port = _devtools_port(profile, process, timeout_s)
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
                 targets = json.load(answer)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=10) as answer:
+                browser_ws = json.load(answer)["webSocketDebuggerUrl"]
             target = next(t for t in targets if t.get("type") == "page")
-            with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=10) as ws:
-                return _drive(_DevTools(ws), url, screenshot, timeout_s, width)
+            with (
+                connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=10) as ws,
+                connect(browser_ws, max_size=None, open_timeout=10) as browser,
+            ):
+                return _drive(_DevTools(ws), _DevTools(browser), url, screenshot, timeout_s, width)
         finally:
             process.terminate()
             try:
@@ -216,9 +222,16 @@ def visit(
                 process.wait()
 
 
-def _drive(tools: _DevTools, url: str, screenshot: Path, timeout_s: float, width: int) -> PageVisit:
+def _renderer_cpu_ms(browser: _DevTools) -> float:
+    """CPU time used so far by Chromium's renderer processes (the page's JavaScript, layout and paint)."""
+    info = browser.call("SystemInfo.getProcessInfo").get("processInfo", [])
+    return sum(float(p.get("cpuTime", 0.0)) for p in info if p.get("type") == "renderer") * 1000
+
+
+def _drive(tools: _DevTools, browser: _DevTools, url: str, screenshot: Path, timeout_s: float, width: int) -> PageVisit:
     for domain in ("Page", "Runtime", "Log", "Network", "Performance"):
         tools.call(f"{domain}.enable")
+    cpu_before = _renderer_cpu_ms(browser)
     started = time.monotonic()
     tools.call("Page.navigate", url=url)
     ready = None
@@ -229,9 +242,12 @@ def _drive(tools: _DevTools, url: str, screenshot: Path, timeout_s: float, width
             break
         tools.pump(0.02)
     wall_ms = (time.monotonic() - started) * 1000
+    cpu_ms = _renderer_cpu_ms(browser) - cpu_before
     tools.pump(0.3)  # late console messages, if any
     state = tools.evaluate(
-        "({readyMs: window.slantReport ? window.slantReport.readyMs : null, title: document.title, "
+        "({readyMs: window.slantReport ? window.slantReport.readyMs : null, "
+        "startMs: window.slantReport ? window.slantReport.startMs : null, "
+        "drawnMs: window.slantReport ? window.slantReport.drawnMs : null, title: document.title, "
         "empty: document.querySelectorAll('.empty').length, "
         "nav: performance.getEntriesByType('navigation').map(e => ({domInteractive: e.domInteractive, "
         "domContentLoaded: e.domContentLoadedEventEnd, load: e.loadEventEnd}))[0] || null})"
@@ -263,7 +279,13 @@ def _drive(tools: _DevTools, url: str, screenshot: Path, timeout_s: float, width
         screenshot=screenshot,
         empty_states=int(state["empty"]) if state else 0,
         title=str(state["title"]) if state else "",
-        timing={**{k: round(float(v), 1) for k, v in ((state or {}).get("nav") or {}).items()}, **busy},
+        timing={
+            **{k: round(float(v), 1) for k, v in ((state or {}).get("nav") or {}).items()},
+            **busy,
+            "rendererCpu": round(cpu_ms, 1),
+            **({"scriptStart": round(float(state["startMs"]), 1)} if state and state.get("startMs") else {}),
+        },
+        drawn_ms={str(k): float(v) for k, v in ((state or {}).get("drawnMs") or {}).items()},
         log=tuple(
             f"{e['method']}: {json.dumps(e.get('params', {}))[:300]}"
             for e in tools.events

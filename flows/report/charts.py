@@ -73,9 +73,18 @@ def _visible(key: str, shown: Sequence[str]) -> bool | str:
 
 
 def posts_chart(table: Table, palette: dict[str, str], shown: Sequence[str]) -> go.Figure:
-    """Posts per ISO week, stacked by source."""
+    """Posts per ISO week, stacked: the busiest sources one by one, the rest together as "other sources"."""
     fig = go.Figure()
-    for source, rows in _by(table.dicts(), "source_id").items():
+    groups = _by(table.dicts(), "source_id")
+    others: dict[date, list[int]] = {}
+    for source, rows in groups.items():
+        if source not in shown:
+            for r in rows:
+                total = others.setdefault(r["week"], [0, 0, 0])
+                total[0] += int(r["posts"])
+                total[1] += int(r["words"] or 0)
+                total[2] += 1
+            continue
         fig.add_trace(
             go.Bar(
                 x=[r["week"] for r in rows],
@@ -85,7 +94,19 @@ def posts_chart(table: Table, palette: dict[str, str], shown: Sequence[str]) -> 
                 customdata=[[r["words"]] for r in rows],
                 hovertemplate=f"{source}<br>week of %{{x|%d %b %Y}}: %{{y}} posts, %{{customdata[0]:,}} words"
                 "<extra></extra>",
-                visible=_visible(source, shown),
+            )
+        )
+    if others:
+        weeks = sorted(others)
+        fig.add_trace(
+            go.Bar(
+                x=weeks,
+                y=[others[w][0] for w in weeks],
+                name=f"{len(groups) - len([s for s in groups if s in shown])} other sources",
+                marker_color="#BBBBBB",
+                customdata=[[others[w][1], others[w][2]] for w in weeks],
+                hovertemplate="other sources<br>week of %{x|%d %b %Y}: %{y} posts, %{customdata[0]:,} words from "
+                "%{customdata[1]} sources<extra></extra>",
             )
         )
     fig.update_traces(width=WEEK_MS * 0.8)
@@ -236,38 +257,42 @@ def terms_chart(table: Table) -> go.Figure:
     return _layout(fig, 80 + 26 * sum(heights) + 70 * len(groups), barmode="stack")
 
 
-def term_trend_chart(table: Table) -> go.Figure:
-    """Weekly uses of each top term, one panel per category."""
-    groups = _by(table.dicts(), "category")
-    fig = make_subplots(
-        rows=len(groups),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=min(0.06, 0.4 / max(1, len(groups))),
-        subplot_titles=[_pretty(c) for c in groups],
+def term_trend_chart(trend: Table, top: Table) -> go.Figure:
+    """Weekly uses of each top term as one heat map: a row per term (grouped by category), a column per week.
+
+    Weeks in which a term was not used are 0, so a term that spreads shows as a row that darkens.
+    """
+    weeks_found = sorted(set(trend.column("week")))
+    if not weeks_found:
+        return go.Figure()
+    weeks = [weeks_found[0] + timedelta(weeks=n) for n in range((weeks_found[-1] - weeks_found[0]).days // 7 + 1)]
+    column = {week: n for n, week in enumerate(weeks)}
+    rows = [(r["category"], r["term"]) for r in top.dicts()]
+    row_of = {key: n for n, key in enumerate(rows)}
+    z = [[0] * len(weeks) for _ in rows]
+    sources = [[0] * len(weeks) for _ in rows]
+    for r in trend.dicts():
+        n = row_of.get((r["category"], r["term"]))
+        if n is not None:
+            z[n][column[r["week"]]] = int(r["uses"])
+            sources[n][column[r["week"]]] = int(r["sources"])
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=weeks,
+            y=[[_pretty(c) for c, _t in rows], [t for _c, t in rows]],
+            customdata=sources,
+            colorscale="Blues",
+            zmin=0,
+            xgap=1,
+            ygap=1,
+            colorbar={"title": {"text": "uses per week"}},
+            hovertemplate="“%{y}”<br>week of %{x|%d %b %Y}: %{z} uses in %{customdata} sources<extra></extra>",
+        )
     )
-    for row_no, (category, rows) in enumerate(groups.items(), start=1):
-        for index, (term, term_rows) in enumerate(_by(rows, "term").items()):
-            fig.add_trace(
-                go.Scatter(
-                    x=[r["week"] for r in term_rows],
-                    y=[r["uses"] for r in term_rows],
-                    customdata=[[r["sources"]] for r in term_rows],
-                    mode="lines+markers",
-                    name=term,
-                    legendgroup=category,
-                    legendgrouptitle_text=_pretty(category),
-                    line={"color": PALETTE[index % len(PALETTE)]},
-                    hovertemplate=f"“{term}”<br>week of %{{x|%d %b %Y}}: %{{y}} uses in %{{customdata[0]}} sources"
-                    "<extra></extra>",
-                ),
-                row=row_no,
-                col=1,
-            )
-        fig.update_yaxes(title_text="uses", rangemode="tozero", row=row_no, col=1)
-    _week_axis(fig, table.column("week"))
-    fig.update_layout(legend={"groupclick": "toggleitem"})
-    return _layout(fig, 60 + 190 * len(groups))
+    fig.update_yaxes(autorange="reversed")
+    _week_axis(fig, weeks)
+    return _layout(fig, 120 + 20 * len(rows), margin={"l": 230, "r": 20, "t": 30, "b": 50})
 
 
 def _night_labels(table: Table) -> list[str]:

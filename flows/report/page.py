@@ -156,7 +156,8 @@ def _overview(data: ReportData, shown: list[str], palette: dict[str, str]) -> Se
                 "chart-posts",
                 "Posts per week",
                 data.posts_weekly.sql,
-                caption="Live posts per ISO week (by publication day, or the day first stored if undated), by source.",
+                caption="Live posts per ISO week (by publication day, or the day first stored if undated): the busiest "
+                f"{charts.VISIBLE_SOURCES} sources one by one, the others together.",
                 figure=None if data.posts_weekly.empty else charts.posts_chart(data.posts_weekly, palette, shown),
                 empty=_no_posts_text(data) if data.posts_weekly.empty else None,
             ),
@@ -308,8 +309,9 @@ def _terms(data: ReportData) -> Section:
                 "chart-term-trend",
                 "Their use per week",
                 data.term_trend.sql,
-                caption="Weekly uses of each top term; click a term in the legend to hide it.",
-                figure=None if empty else charts.term_trend_chart(data.term_trend),
+                caption="Weekly uses of each top term, darker for more; a blank week is a week it was not used. A term "
+                "whose row darkens to the right is spreading.",
+                figure=None if empty else charts.term_trend_chart(data.term_trend, data.top_terms),
                 empty=empty,
             ),
         ),
