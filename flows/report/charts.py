@@ -34,13 +34,18 @@ def colours(keys: Iterable[str]) -> dict[str, str]:
 
 def _layout(fig: go.Figure, height: int, **extra: Any) -> go.Figure:
     settings: dict[str, Any] = {
-        "template": "plotly_white",
+        # No Plotly template: plotly.js's own defaults (white, light grid) look the same as plotly_white
+        # here, and applying a template on every chart cost a third of the page's draw time.
+        "template": "none",
+        "colorway": list(PALETTE),
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
         "font": {"family": FONT, "size": 13},
         "legend": {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.01},
     }
     fig.update_layout(**{**settings, **extra})
+    fig.update_xaxes(automargin=True, title_standoff=12)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -213,8 +218,8 @@ def stance_heatmap(table: Table, sources: Sequence[str], targets: Sequence[tuple
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top")
-    return _layout(fig, 140 + 34 * max(1, len(sources)), margin={"l": 140, "r": 20, "t": 60, "b": 20})
+    fig.update_xaxes(side="top", tickangle=-30)
+    return _layout(fig, 200 + 34 * max(1, len(sources)), margin={"l": 140, "r": 20, "t": 120, "b": 20})
 
 
 def _pretty(category: str) -> str:
