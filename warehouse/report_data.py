@@ -40,6 +40,11 @@ def _indented(clause: str) -> str:
     return clause.replace("\n", "\n    ")
 
 
+def _tidy(sql: str) -> str:
+    """Drop the blank lines an empty window leaves and trailing spaces, so the shown text reads cleanly."""
+    return "\n".join(line.rstrip() for line in sql.splitlines() if line.strip())
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(literal(v) for v in values)})"
 
@@ -141,9 +146,9 @@ def require_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def overview_sql(window: Window) -> str:
-    return f"""SELECT count(*) AS posts,
+    return _tidy(f"""SELECT count(*) AS posts,
        count(DISTINCT source_id) AS sources_with_posts,
-       (SELECT count(*) FROM sources {window.where(day=None)}) AS sources_known,
+       (SELECT count(*) FROM sources{" " + window.where(day=None) if window.sources else ""}) AS sources_known,
        min(day) AS first_day,
        max(day) AS last_day,
        sum(word_count) AS words,
@@ -151,28 +156,29 @@ def overview_sql(window: Window) -> str:
        count(*) FILTER (WHERE loaded) AS loaded_posts,
        sum(round(loaded_sentence_share * n_sentences)) / nullif(sum(n_sentences), 0) AS loaded_sentence_share
 FROM post_labels
-{window.where()}"""
+{window.where()}""")
 
 
 def models_sql() -> str:
-    return """SELECT task, model_version, version_at AT TIME ZONE 'UTC' AS version_utc, n_rows, recency = 1 AS newest
+    return _tidy("""SELECT task, model_version, version_at AT TIME ZONE 'UTC' AS version_utc, n_rows,
+       recency = 1 AS newest
 FROM label_versions
-ORDER BY task, recency"""
+ORDER BY task, recency""")
 
 
 def posts_weekly_sql(window: Window) -> str:
-    return f"""SELECT source_id,
+    return _tidy(f"""SELECT source_id,
        date_trunc('week', day)::DATE AS week,
        sum(posts) AS posts,
        sum(words) AS words
 FROM source_daily
 {window.where()}
 GROUP BY ALL
-ORDER BY source_id, week"""
+ORDER BY source_id, week""")
 
 
 def loaded_weekly_sql(window: Window) -> str:
-    return f"""-- Share of sentences the model calls loaded, per source and ISO week (Monday), each voice apart.
+    return _tidy(f"""-- Share of sentences the model calls loaded, per source and ISO week (Monday), each voice apart.
 SELECT source_id,
        date_trunc('week', day)::DATE AS week,
        sum(posts) AS posts,
@@ -185,11 +191,11 @@ SELECT source_id,
 FROM source_daily
 {window.where()}
 GROUP BY ALL
-ORDER BY source_id, week"""
+ORDER BY source_id, week""")
 
 
 def stance_weekly_sql(window: Window) -> str:
-    return f"""-- Posts per target and ISO week by their newest stance label; net = (favor - against) / posts.
+    return _tidy(f"""-- Posts per target and ISO week by their newest stance label; net = (favor - against) / posts.
 SELECT target,
        coalesce(any_value(target_name), target) AS target_name,
        date_trunc('week', day)::DATE AS week,
@@ -201,11 +207,11 @@ SELECT target,
 FROM post_stances
 {window.where(target="target")}
 GROUP BY target, week
-ORDER BY target, week"""
+ORDER BY target, week""")
 
 
 def stance_matrix_sql(window: Window) -> str:
-    return f"""-- Each source's posts about each target by their newest stance label; net = (favor - against) / posts.
+    return _tidy(f"""-- Posts per source and target by their newest stance label; net = (favor - against) / posts.
 SELECT source_id,
        target,
        coalesce(any_value(target_name), target) AS target_name,
@@ -217,13 +223,13 @@ SELECT source_id,
 FROM post_stances
 {window.where(target="target")}
 GROUP BY source_id, target
-ORDER BY source_id, target"""
+ORDER BY source_id, target""")
 
 
 def targets_sql(window: Window) -> str:
     on = "".join(f"\n       AND {c}" for c in window.conditions(day="ps.day", source="ps.source_id"))
     chosen = f"\nWHERE {_in('k.target', window.targets)}" if window.targets else ""
-    return f"""-- Every configured or labelled target and how many posts in the window carry a stance on it.
+    return _tidy(f"""-- Every configured or labelled target and how many posts in the window carry a stance on it.
 WITH known AS (
     SELECT target FROM targets
     UNION
@@ -237,12 +243,12 @@ FROM known k
 LEFT JOIN targets t ON t.target = k.target
 LEFT JOIN post_stances ps ON ps.target = k.target{on}{chosen}
 GROUP BY ALL
-ORDER BY posts DESC, k.target"""
+ORDER BY posts DESC, k.target""")
 
 
 def _spans_cte(window: Window) -> str:
     where = window.where(day="pl.day", source="pl.source_id")
-    return f"""WITH spans AS (
+    return _tidy(f"""WITH spans AS (
     -- loaded spans of the newest loaded-language model of each live post, terms normalised as in loaded_terms
     SELECT lower(regexp_replace(trim(ls.text), '\\s+', ' ', 'g')) AS term,
            ls.category,
@@ -264,19 +270,19 @@ def _spans_cte(window: Window) -> str:
            row_number() OVER (PARTITION BY category ORDER BY count(*) DESC, term) AS rank
     FROM spans
     GROUP BY category, term
-)"""
+)""")
 
 
 def top_terms_sql(window: Window, top: int = TOP_TERMS) -> str:
-    return f"""{_spans_cte(window)}
+    return _tidy(f"""{_spans_cte(window)}
 SELECT category, rank, term, uses, uses_author, uses_quoted, sources, first_seen, last_seen
 FROM ranked
 WHERE rank <= {int(top)}
-ORDER BY category, rank"""
+ORDER BY category, rank""")
 
 
 def term_trend_sql(window: Window, top: int = TOP_TERMS) -> str:
-    return f"""{_spans_cte(window)}
+    return _tidy(f"""{_spans_cte(window)}
 SELECT s.category,
        s.term,
        date_trunc('week', s.day)::DATE AS week,
@@ -285,14 +291,14 @@ SELECT s.category,
 FROM spans s
 JOIN ranked r ON r.category = s.category AND r.term = s.term AND r.rank <= {int(top)}
 GROUP BY ALL
-ORDER BY s.category, s.term, week"""
+ORDER BY s.category, s.term, week""")
 
 
 def sources_sql(window: Window, recent_days: int = RECENT_DAYS) -> str:
     where = window.where()
     chosen = f"\nWHERE {_in('k.source_id', window.sources)}" if window.sources else ""
     days = int(recent_days)
-    return f"""WITH window_posts AS (
+    return _tidy(f"""WITH window_posts AS (
     SELECT source_id,
            count(*) AS posts,
            sum(word_count) AS words,
@@ -356,11 +362,11 @@ LEFT JOIN sources s ON s.source_id = k.source_id
 LEFT JOIN window_posts p ON p.source_id = k.source_id
 LEFT JOIN loaded l ON l.source_id = k.source_id
 LEFT JOIN ratings r ON r.source_id = k.source_id{chosen}
-ORDER BY posts DESC, k.source_id"""
+ORDER BY posts DESC, k.source_id""")
 
 
 def runs_sql(nights: int = RUN_NIGHTS) -> str:
-    return f"""-- Nightly runs of the last {int(nights)} nights (UTC), counted back from the latest one.
+    return _tidy(f"""-- Nightly runs of the last {int(nights)} nights (UTC), counted back from the latest one.
 SELECT run_id,
        status,
        started_at AT TIME ZONE 'UTC' AS started_utc,
@@ -377,7 +383,7 @@ FROM run_health
 WHERE flow = 'nightly'
   AND (started_at AT TIME ZONE 'UTC')::DATE
       > (SELECT max((started_at AT TIME ZONE 'UTC')::DATE) FROM run_health WHERE flow = 'nightly') - {int(nights)}
-ORDER BY started_at"""
+ORDER BY started_at""")
 
 
 def _missing(con: duckdb.DuckDBPyConnection, table: str, column: str, wanted: tuple[str, ...]) -> tuple[str, ...]:
