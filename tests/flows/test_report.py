@@ -206,3 +206,24 @@ def test_the_nightly_outcome_is_recorded_and_the_artifact_links_it(labelled_db: 
     assert "2 new, 1 updated, 9 unchanged" in markdown and "**completed** (healthy)" in markdown
     failed = artifact_markdown({**summary, "report": {"path": str(out), "error": "OSError: disk full"}})
     assert "could not be written" in failed and "disk full" in failed
+
+
+def test_docs_show_each_query_as_the_report_runs_it() -> None:
+    from warehouse import report_data as r
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "report.md").read_text(encoding="utf-8")
+    window = Window()
+    for sql in (
+        r.overview_sql(window),
+        r.models_sql(),
+        r.posts_weekly_sql(window),
+        r.loaded_weekly_sql(window),
+        r.stance_weekly_sql(window),
+        r.stance_matrix_sql(window),
+        r.targets_sql(window),
+        r.top_terms_sql(window),
+        r.term_trend_sql(window),
+        r.sources_sql(window),
+        r.runs_sql(),
+    ):
+        assert f"```sql\n{sql}\n```" in docs, sql.splitlines()[0]
