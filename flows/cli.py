@@ -104,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         "flow; see docs/publishing.md.",
     )
     p.add_argument("--out", type=_path, required=True, metavar="DIR", help="release directory (new or empty)")
-    p.add_argument("--version", required=True, metavar="V", help="release version, e.g. 2026.1")
+    p.add_argument(
+        "--version",
+        required=True,
+        metavar="V",
+        help="release version, MAJOR.MINOR.PATCH as Croissant requires, e.g. 2026.1.0",
+    )
     p.add_argument(
         "--text",
         choices=("full", "excerpt", "none"),
@@ -290,11 +295,12 @@ def _line_reader(stream: TextIO) -> Callable[[str], str]:
 def _cmd_publish(args: argparse.Namespace) -> int:
     from flows.settings import load_settings
     from warehouse.db import connect
-    from warehouse.publish import check_target
+    from warehouse.publish import ReleaseOptions, check_target
     from warehouse.takedown import read_takedown
 
     # Problems found before Prefect starts are reported plainly and at once.
     settings = load_settings(args.config, db_path=args.db)
+    ReleaseOptions(version=args.version)  # a version Croissant would refuse
     check_target(args.out, force=args.force)
     read_takedown(args.takedown or settings.takedown_file)
     connect(settings.db_path, read_only=True, wait_s=settings.db_lock_wait_s).close()

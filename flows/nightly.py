@@ -26,11 +26,12 @@ from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
+from prefect.states import Failed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
-from extract.errors import ConfigError, HealthGateFailed  # noqa: E402
+from extract.errors import ConfigError, DatabaseLocked, HealthGateFailed  # noqa: E402
 from extract.fetch import FetchPolicy  # noqa: E402
 from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Page, harvest_host  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
@@ -224,7 +225,10 @@ def nightly(
     """
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     when = _parse_since(since)
-    return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+    try:
+        return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+    except DatabaseLocked as exc:  # nothing was fetched or written: fail with the message, not a traceback
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]  # the caller gets exc raised
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -311,6 +315,30 @@ def _night(
         index_records: list[FetchRecord] = []
         transforms: list[PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]] = []
         records_by_url: dict[str, list[FetchRecord]] = {}
+
+        def load(done: PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]) -> None:
+            """Validate and write one transformed batch, then let go of it (memory stays at a few batches)."""
+            posts, failures = done.result()
+            stats.extraction_failures += len(failures)
+            for failure in failures:
+                stats.per_source[failure.source_id]["extraction_failures"] += 1
+                tonight[failure.source_id].failures += 1
+                stats.errors.append(failure.reason)
+            posts, rejected = validate_batch(posts)
+            check_disk(settings.db_path, settings.min_free_disk_mb)
+            quarantine(con, run_id, rejected, datetime.now(UTC))
+            for bad in rejected:
+                stats.per_source[bad.post.source_id]["quarantined"] += 1
+                stats.errors.append(f"{bad.post.url}: quarantined ({bad.table}): {bad.reason}")
+            records = [r for p in posts for r in records_by_url.pop(p.url, []) if r.role == "post"]
+            counts = load_posts(con, run_id, posts, records)
+            emit("batch", posts=len(posts), failures=len(failures))
+            stats.posts_new += counts.new
+            stats.posts_updated += counts.updated
+            for post in posts:
+                stats.per_source[post.source_id]["posts"] += 1
+                count_post(tonight[post.source_id], post, settings.health_short_words)
+
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
@@ -330,27 +358,16 @@ def _night(
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
                 for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
                     transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, labeller.path))
+                harvest.pages = []  # the batches hold them now
+                # Write batches that are ready while other hosts are still being fetched, so a
+                # night's posts never pile up in memory waiting for the slowest host.
+                finished = [t.state.is_final() for t in transforms]  # one look each: states move on
+                ready = [t for t, final in zip(transforms, finished, strict=True) if final]
+                transforms = [t for t, final in zip(transforms, finished, strict=True) if not final]
+                for done in ready:
+                    load(done)
         for done in as_completed(transforms):
-            posts, failures = done.result()
-            stats.extraction_failures += len(failures)
-            for failure in failures:
-                stats.per_source[failure.source_id]["extraction_failures"] += 1
-                tonight[failure.source_id].failures += 1
-                stats.errors.append(failure.reason)
-            posts, rejected = validate_batch(posts)
-            check_disk(settings.db_path, settings.min_free_disk_mb)
-            quarantine(con, run_id, rejected, datetime.now(UTC))
-            for bad in rejected:
-                stats.per_source[bad.post.source_id]["quarantined"] += 1
-                stats.errors.append(f"{bad.post.url}: quarantined ({bad.table}): {bad.reason}")
-            records = [r for p in posts for r in records_by_url.get(p.url, []) if r.role == "post"]
-            counts = load_posts(con, run_id, posts, records)
-            emit("batch", posts=len(posts), failures=len(failures))
-            stats.posts_new += counts.new
-            stats.posts_updated += counts.updated
-            for post in posts:
-                stats.per_source[post.source_id]["posts"] += 1
-                count_post(tonight[post.source_id], post, settings.health_short_words)
+            load(done)
         # Feed and sitemap validators last: only once every post they listed is stored.
         save_url_state(con, index_records, _INDEX_ROLES)
         live = live_posts(con, [s.id for s in sources])

@@ -20,17 +20,26 @@ configure()
 from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.states import Failed  # noqa: E402
 
+from extract.errors import SlantError  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from warehouse.publish import ReleaseFacts, ReleaseOptions, check_target, install_release, staging_dir  # noqa: E402
 from warehouse.release import check, export, write_metadata  # noqa: E402
 from warehouse.takedown import read_takedown  # noqa: E402
 
+# Expected failures (a held database, a release that does not validate, a target that holds a
+# release) end the task and the flow as Failed with their message, not a traceback in the log;
+# the caller still gets the exception raised.
+
 
 @task(cache_policy=NO_CACHE, task_run_name="export-tables")
 def export_task(db_path: Path, stage: Path, options: ReleaseOptions, wait_s: float) -> ReleaseFacts:
-    return export(db_path, stage, options, wait_s=wait_s)
+    try:
+        return export(db_path, stage, options, wait_s=wait_s)
+    except SlantError as exc:
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]
 
 
 @task(cache_policy=NO_CACHE, task_run_name="write-metadata")
@@ -40,12 +49,20 @@ def metadata_task(stage: Path, facts: ReleaseFacts) -> None:
 
 @task(cache_policy=NO_CACHE, task_run_name="validate-release")
 def validate_task(stage: Path) -> None:
-    check(stage)
+    try:
+        check(stage)
+    except SlantError as exc:
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]
+    return None
 
 
 @task(cache_policy=NO_CACHE, task_run_name="install-release")
 def install_task(stage: Path, out: Path, force: bool) -> None:
-    install_release(stage, out, force=force)
+    try:
+        install_release(stage, out, force=force)
+    except SlantError as exc:
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]
+    return None
 
 
 def release_options(settings: Settings, version: str, text: str | None, takedown_file: Path | None) -> ReleaseOptions:
@@ -81,6 +98,26 @@ def publish(
     settings that win over the file and the environment.
     """
     started = time.monotonic()
+    try:
+        return _publish(
+            out_dir, version, db_path, text, force, validation, takedown_file, config_file, overrides, started
+        )
+    except SlantError as exc:
+        return Failed(message=str(exc), data=exc)  # type: ignore[return-value]  # the caller gets exc raised
+
+
+def _publish(
+    out_dir: str,
+    version: str,
+    db_path: str | None,
+    text: str | None,
+    force: bool,
+    validation: bool,
+    takedown_file: str | None,
+    config_file: str | None,
+    overrides: dict[str, Any] | None,
+    started: float,
+) -> dict[str, Any]:
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     options = release_options(settings, version, text, Path(takedown_file) if takedown_file else None)
     out = Path(out_dir)

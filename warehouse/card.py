@@ -153,7 +153,7 @@ def datasheet(facts: ReleaseFacts) -> Datasheet:
         "full": "the whole text of every post",
         "excerpt": f"the first {options.excerpt_chars} characters of each post plus every sentence that carries "
         "a label (a loaded-language span, a target mention or stance evidence)",
-        "none": "no post text: URLs, metadata, offsets and labels only",
+        "none": "no post text, titles included: URLs, metadata, offsets and labels only",
     }[options.text_policy]
     withheld = [s.source_id for s in facts.sources if s.text_policy == "none" and options.text_policy != "none"]
     composition = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from importlib import resources
@@ -32,6 +33,8 @@ TEXT_POLICIES = ("full", "excerpt", "none")
 MANIFEST = "manifest.json"
 CHECKSUMS = "CHECKSUMS.sha256"
 DATA_DIR = "data"
+# Semantic versioning 2.0 (core and pre-release): what Croissant's validator accepts as a version.
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")
 _HASH_CHUNK = 1 << 20  # 1 MiB reads keep hashing a multi-GB file at disk speed in constant memory
 
 
@@ -49,8 +52,11 @@ class ReleaseOptions:
     def __post_init__(self) -> None:
         if self.text_policy not in TEXT_POLICIES:
             raise PublishError(f"text policy must be one of {', '.join(TEXT_POLICIES)}, got {self.text_policy!r}")
-        if not self.version or any(c in self.version for c in "/\\ \n"):
-            raise PublishError(f"release version must be a non-empty word such as 2026.1, got {self.version!r}")
+        if not _SEMVER.match(self.version):
+            raise PublishError(
+                f"release version must be MAJOR.MINOR.PATCH, as Croissant requires (e.g. 2026.1.0, or "
+                f"2026.1.0-rc.1), got {self.version!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ POSTS = ReleaseTable(
         ("source_id", "the blog (sources.source_id)"),
         ("url", "URL the post was found under"),
         ("canonical_url", "normalised canonical URL (tracking parameters and fragment removed)"),
-        ("title", "title"),
+        ("title", "title; null under text_policy none (the author's words, and often the text's first line)"),
         ("author", "first author"),
         ("authors", "every author"),
         ("published_at", "publication time from the page metadata or the feed (UTC)"),
@@ -109,7 +109,9 @@ POSTS = ReleaseTable(
         ("month", "UTC month (1-12) of the same date; partition"),
     ),
     select="""
-SELECT p.post_id, p.source_id, p.url, p.canonical_url, p.title, p.author, p.authors, p.published_at, p.updated_at,
+SELECT p.post_id, p.source_id, p.url, p.canonical_url,
+       CASE WHEN p.text_policy = 'none' THEN NULL ELSE p.title END AS title,
+       p.author, p.authors, p.published_at, p.updated_at,
        p.tags, p.language,
        CASE p.text_policy
            WHEN 'full' THEN p.text

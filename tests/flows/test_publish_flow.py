@@ -24,17 +24,17 @@ def test_the_publish_flow_writes_a_validated_release_and_refuses_to_overwrite_it
     takedown = tmp_path / "takedown.txt"
     takedown.write_text("# nothing taken down yet\n", encoding="utf-8")
     out = tmp_path / "release"
-    summary = publish(str(out), "2026.1", str(labelled_db), "excerpt", takedown_file=str(takedown))
+    summary = publish(str(out), "2026.1.0", str(labelled_db), "excerpt", takedown_file=str(takedown))
     assert summary["validated"] is True and summary["text_policy"] == "excerpt"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert summary["tables"] == {name: entry["rows"] for name, entry in manifest["tables"].items()}
-    assert manifest["release"] == "2026.1" and manifest["code_version"].startswith("0.1.0")
+    assert manifest["release"] == "2026.1.0" and manifest["code_version"].startswith("0.1.0")
     assert verify_checksums(out) == []
-    with pytest.raises(PublishError, match="already holds release 2026.1"):
-        publish(str(out), "2026.2", str(labelled_db), takedown_file=str(takedown))
+    with pytest.raises(PublishError, match="already holds release 2026.1.0"):
+        publish(str(out), "2026.2.0", str(labelled_db), takedown_file=str(takedown))
     missing = tmp_path / "elsewhere" / "takedown.txt"
     with pytest.raises(PublishError, match="takedown list not found"):
-        publish(str(tmp_path / "other"), "2026.2", str(labelled_db), takedown_file=str(missing))
+        publish(str(tmp_path / "other"), "2026.2.0", str(labelled_db), takedown_file=str(missing))
     assert not (tmp_path / "other").exists()
 
 

@@ -107,6 +107,7 @@ POSTS = [
         "Turnout figures",
         WEEK + timedelta(days=3),
         (
+            Paragraph("Turnout figures", kind="head"),  # some blogs' extracted text repeats the title
             Paragraph("Turnout in the by-election was forty-one percent, down from the general election."),
             Paragraph("Observers called the campaign a disgraceful waste of public money.", is_quote=True),
         ),

@@ -48,14 +48,14 @@ def _next_night(db: Path) -> None:
 
 
 def test_diff_counts_rows_added_removed_and_relabelled_per_table(labelled_db: Path, tmp_path: Path) -> None:
-    old, new = tmp_path / "2026.1", tmp_path / "2026.2"
-    publish_release(labelled_db, old, ReleaseOptions(version="2026.1"), validate=False)
+    old, new = tmp_path / "2026.1.0", tmp_path / "2026.2.0"
+    publish_release(labelled_db, old, ReleaseOptions(version="2026.1.0"), validate=False)
     db = tmp_path / "w.duckdb"
     db.write_bytes(labelled_db.read_bytes())
     _next_night(db)
-    publish_release(db, new, ReleaseOptions(version="2026.2"), validate=False)
+    publish_release(db, new, ReleaseOptions(version="2026.2.0"), validate=False)
     diff = diff_releases(old, new)
-    assert (diff.old_release, diff.new_release) == ("2026.1", "2026.2")
+    assert (diff.old_release, diff.new_release) == ("2026.1.0", "2026.2.0")
     by = {t.table: t for t in diff.tables}
     assert (by["posts"].added, by["posts"].removed, by["posts"].changed) == (1, 1, 0)
     assert (by["post_scores"].added, by["post_scores"].removed) == (1, 1)
@@ -68,7 +68,7 @@ def test_diff_counts_rows_added_removed_and_relabelled_per_table(labelled_db: Pa
 
 def test_a_release_against_itself_has_no_differences(labelled_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "r"
-    publish_release(labelled_db, out, ReleaseOptions(version="2026.1"), validate=False)
+    publish_release(labelled_db, out, ReleaseOptions(version="2026.1.0"), validate=False)
     diff = diff_releases(out, out)
     assert all((t.added, t.removed, t.changed) == (0, 0, 0) and t.old_rows == t.new_rows for t in diff.tables)
     assert sum(t.old_rows for t in diff.tables) > 0
