@@ -19,6 +19,8 @@ from extract.errors import WarehouseError
 
 # The views this module reads (migration 0008); an older warehouse is told to migrate.
 VIEWS = ("post_labels", "post_stances", "source_daily", "label_versions", "run_health")
+# Tables the report reads beyond the core ones of migration 0001.
+TABLES = ("source_health", "source_ratings", "targets", "post_leaning")
 # Terms shown per category: the eighth-commonest term is already rare in a month of blogs, and
 # more than eight lines in one small chart cannot be told apart.
 TOP_TERMS = 8
@@ -135,12 +137,13 @@ def run(con: duckdb.DuckDBPyConnection, sql: str) -> Table:
 
 
 def require_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Raise ``WarehouseError`` when the warehouse predates the analytical views."""
+    """Raise ``WarehouseError`` when the warehouse predates the views and tables the report reads."""
     names = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    missing = [v for v in VIEWS if v not in names]
+    names |= {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    missing = [v for v in (*VIEWS, *TABLES) if v not in names]
     if missing:
         raise WarehouseError(
-            f"the warehouse has no {', '.join(missing)} view{'s' if len(missing) > 1 else ''} (an older schema); "
+            f"the warehouse has no {', '.join(missing)} (an older schema); "
             "run `slant migrate --db PATH` once, then render the report again"
         )
 
@@ -366,24 +369,36 @@ ORDER BY posts DESC, k.source_id""")
 
 
 def runs_sql(nights: int = RUN_NIGHTS) -> str:
-    return _tidy(f"""-- Nightly runs of the last {int(nights)} nights (UTC), counted back from the latest one.
-SELECT run_id,
-       status,
-       started_at AT TIME ZONE 'UTC' AS started_utc,
-       round(duration_s, 1) AS duration_s,
-       requests,
-       not_modified,
-       errors,
-       posts_new,
-       posts_updated,
-       posts_deleted,
-       extraction_failures,
-       hosts_given_up
-FROM run_health
-WHERE flow = 'nightly'
-  AND (started_at AT TIME ZONE 'UTC')::DATE
+    return _tidy(f"""-- Nightly runs of the last {int(nights)} nights (UTC), counted back from the latest one,
+-- with the sources their health gates flagged.
+WITH flagged AS (
+    SELECT run_id,
+           count(*) FILTER (WHERE len(flags) > 0) AS flagged_sources,
+           string_agg(source_id || ' (' || array_to_string(flags, ', ') || ')', '; ' ORDER BY source_id)
+               FILTER (WHERE len(flags) > 0) AS flagged
+    FROM source_health
+    GROUP BY run_id
+)
+SELECT h.run_id,
+       h.status,
+       h.started_at AT TIME ZONE 'UTC' AS started_utc,
+       round(h.duration_s, 1) AS duration_s,
+       h.requests,
+       h.not_modified,
+       h.errors,
+       h.posts_new,
+       h.posts_updated,
+       h.posts_deleted,
+       h.extraction_failures,
+       h.hosts_given_up,
+       coalesce(f.flagged_sources, 0) AS flagged_sources,
+       f.flagged
+FROM run_health h
+LEFT JOIN flagged f ON f.run_id = h.run_id
+WHERE h.flow = 'nightly'
+  AND (h.started_at AT TIME ZONE 'UTC')::DATE
       > (SELECT max((started_at AT TIME ZONE 'UTC')::DATE) FROM run_health WHERE flow = 'nightly') - {int(nights)}
-ORDER BY started_at""")
+ORDER BY h.started_at""")
 
 
 def _missing(con: duckdb.DuckDBPyConnection, table: str, column: str, wanted: tuple[str, ...]) -> tuple[str, ...]:

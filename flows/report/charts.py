@@ -317,7 +317,7 @@ def runs_chart(table: Table) -> go.Figure:
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.09,
-        subplot_titles=("Posts stored", "Failed requests and extraction failures", "Duration (colour: status)"),
+        subplot_titles=("Posts stored", "Failures and flagged sources", "Duration (colour: status)"),
     )
     for key, name, colour in (
         ("posts_new", "new", "#2CA02C"),
@@ -329,7 +329,11 @@ def runs_chart(table: Table) -> go.Figure:
             row=1,
             col=1,
         )
-    failures = (("errors", "failed requests", "#D62728"), ("extraction_failures", "extraction", "#FF7F0E"))
+    failures = (
+        ("errors", "failed requests", "#D62728"),
+        ("extraction_failures", "extraction failures", "#FF7F0E"),
+        ("flagged_sources", "sources flagged by health gates", "#9467BD"),
+    )
     for key, name, colour in failures:
         fig.add_trace(go.Bar(x=x, y=[r[key] for r in rows], name=name, marker_color=colour), row=2, col=1)
     fig.add_trace(

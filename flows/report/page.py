@@ -383,6 +383,7 @@ def _runs(data: ReportData) -> Section:
             _num(_int(r["posts_deleted"])),
             _num(_int(r["extraction_failures"])),
             _num(_int(r["hosts_given_up"])),
+            Cell(r["flagged"] or "—"),
         )
         for r in reversed(table.dicts())
     )
@@ -400,6 +401,7 @@ def _runs(data: ReportData) -> Section:
             ("deleted", True),
             ("extraction failures", True),
             ("hosts given up", True),
+            ("flagged by health gates", False),
         )
     )
     empty = "No nightly run is recorded in this warehouse yet." if table.empty else None
@@ -407,8 +409,9 @@ def _runs(data: ReportData) -> Section:
         id="runs",
         title="Run health",
         intro=f"The nightly runs of the last {RUN_NIGHTS} nights, counted back from the latest (whatever the window): "
-        "what each stored, what failed, how long it took. A run shown as running with no duration was killed or is "
-        "still going; the next run marks a killed one abandoned.",
+        "what each stored, what failed, which sources its health gates flagged (docs/operations.md), how long it "
+        "took. A run shown as running with no duration was killed or is still going; the next run marks a killed "
+        "one abandoned.",
         panels=(
             Panel(
                 "chart-runs",

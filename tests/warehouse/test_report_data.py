@@ -107,6 +107,16 @@ def test_run_health_lists_the_nights_in_order_with_the_killed_one(con: duckdb.Du
     assert runs[1]["duration_s"] is None  # killed before writing its stats
 
 
+def test_run_health_names_the_sources_the_health_gates_flagged(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "INSERT INTO source_health (run_id, source_id, checked_at, posts_found, processed, failures, requests, flags) "
+        "VALUES (?, 'left-pen', now(), 0, 0, 0, 3, ['zero_yield']), (?, 'right-angle', now(), 2, 2, 0, 3, [])",
+        [RUN_1, RUN_1],
+    )
+    first = report_data(con, Window()).runs.dicts()[0]
+    assert (first["flagged_sources"], first["flagged"]) == (1, "left-pen (zero_yield)")
+
+
 def test_run_health_keeps_only_the_last_fourteen_nights(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO runs (run_id, flow, started_at, finished_at, status, code_version, stats) "
