@@ -7,6 +7,7 @@ and are one click away in the legend.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -25,6 +26,12 @@ AUTHOR_COLOUR = "#1F77B4"
 QUOTED_COLOUR = "#FF7F0E"
 STATUS_COLOURS = {"completed": "#2CA02C", "failed": "#D62728", "running": "#7F7F7F", "abandoned": "#8C564B"}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def _text(value: str) -> str:
+    """Text from the data (source ids, target names, terms) as Plotly shows it: its pseudo-HTML
+    (``<a href>``, ``<b>``…) would otherwise be obeyed, and ``%{…}`` read as a template."""
+    return html.escape(value, quote=False).replace("%{", "%\u200b{")
 
 
 def colours(keys: Iterable[str]) -> dict[str, str]:
@@ -94,10 +101,10 @@ def posts_chart(table: Table, palette: dict[str, str], shown: Sequence[str]) -> 
             go.Bar(
                 x=[r["week"] for r in rows],
                 y=[r["posts"] for r in rows],
-                name=source,
+                name=_text(source),
                 marker_color=palette.get(source),
                 customdata=[[r["words"]] for r in rows],
-                hovertemplate=f"{source}<br>week of %{{x|%d %b %Y}}: %{{y}} posts, %{{customdata[0]:,}} words"
+                hovertemplate=f"{_text(source)}<br>week of %{{x|%d %b %Y}}: %{{y}} posts, %{{customdata[0]:,}} words"
                 "<extra></extra>",
             )
         )
@@ -138,11 +145,11 @@ def loaded_chart(table: Table, palette: dict[str, str], shown: Sequence[str]) ->
                     y=[r[f"share_{voice}"] for r in rows],
                     customdata=[[r[f"loaded_{voice}"], r[f"sentences_{voice}"], r["posts"]] for r in rows],
                     mode="lines+markers",
-                    name=source,
+                    name=_text(source),
                     legendgroup=source,
                     showlegend=row_no == 1,
                     line={"color": palette.get(source), "width": 2},
-                    hovertemplate=f"{source}, {voice} voice<br>week of %{{x|%d %b %Y}}: %{{y:.1%}} loaded "
+                    hovertemplate=f"{_text(source)}, {voice} voice<br>week of %{{x|%d %b %Y}}: %{{y:.1%}} loaded "
                     "(%{customdata[0]} of %{customdata[1]} sentences, %{customdata[2]} posts)<extra></extra>",
                     visible=_visible(source, shown),
                 ),
@@ -159,7 +166,7 @@ def stance_trend_chart(table: Table, palette: dict[str, str]) -> go.Figure:
     """Net stance (favor minus against, as a share of posts) per target and week."""
     fig = go.Figure()
     for target, rows in _by(table.dicts(), "target").items():
-        name = rows[0]["target_name"]
+        name = _text(rows[0]["target_name"])
         fig.add_trace(
             go.Scatter(
                 x=[r["week"] for r in rows],
@@ -200,8 +207,8 @@ def stance_heatmap(table: Table, sources: Sequence[str], targets: Sequence[tuple
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[name for _target, name in targets],
-            y=list(sources),
+            x=[_text(name) for _target, name in targets],
+            y=[_text(source) for source in sources],
             text=text,
             texttemplate="%{text}",
             customdata=custom,
@@ -238,7 +245,7 @@ def terms_chart(table: Table) -> go.Figure:
         subplot_titles=[_pretty(c) for c in groups],
     )
     for row_no, rows in enumerate(groups.values(), start=1):
-        terms = [r["term"] for r in rows]
+        terms = [_text(r["term"]) for r in rows]
         custom = [[r["uses"], r["sources"], str(r["first_seen"]), str(r["last_seen"])] for r in rows]
         for voice, colour in (("author", AUTHOR_COLOUR), ("quoted", QUOTED_COLOUR)):
             fig.add_trace(
@@ -285,7 +292,7 @@ def term_trend_chart(trend: Table, top: Table) -> go.Figure:
         go.Heatmap(
             z=z,
             x=weeks,
-            y=[[_pretty(c) for c, _t in rows], [t for _c, t in rows]],
+            y=[[_pretty(c) for c, _t in rows], [_text(t) for _c, t in rows]],
             customdata=sources,
             colorscale="Blues",
             zmin=0,

@@ -227,3 +227,25 @@ def test_docs_show_each_query_as_the_report_runs_it() -> None:
         r.runs_sql(),
     ):
         assert f"```sql\n{sql}\n```" in docs, sql.splitlines()[0]
+
+
+def test_text_from_the_blogs_cannot_inject_markup_into_the_charts(labelled_db: Path, tmp_path: Path) -> None:
+    from tests.warehouse.labelled import NEW_MODEL, POSTS, post_id
+
+    db = _copy(labelled_db, tmp_path)
+    con = duckdb.connect(str(db))
+    hostile = '<a href="javascript:alert(1)">%{y}</a>'
+    for n in range(3):  # often enough to be the top emotive term
+        con.execute(
+            "INSERT INTO loaded_spans (post_id, sentence_no, start_char, end_char, text, category, score, "
+            "model_version, is_quote) VALUES (?, ?, 0, 5, ?, 'emotive', 0.9, ?, false)",
+            [post_id(POSTS[0].url), n, hostile, NEW_MODEL],
+        )
+    con.close()
+    out = tmp_path / "r.html"
+    write_report(db, out)
+    soup = _page(out)
+    figures = json.dumps(_figures(soup))
+    assert "javascript:alert" in figures  # the term is there ...
+    assert "<a href" not in figures and "%{y}</a>" not in figures  # ... as text, not as markup or a template
+    assert "&lt;a href=" in figures
