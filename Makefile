@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench
+.PHONY: venv demo test test-browser chromium lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench bench-report
 
 
 venv: $(STAMP)
@@ -30,6 +30,19 @@ test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Pref
 
 bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
 	$(BIN)/python -m bench.crawl
+
+chromium:  ## Debian's chromium, for the browser test and bench-report (apt-get when missing, as root or with sudo)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "chromium is not installed and installing it needs root: apt-get install chromium" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@chromium --version
+
+test-browser: $(STAMP) chromium  ## the report opened in headless Chromium (installs chromium when missing)
+	REQUIRE_CHROMIUM=1 $(BIN)/python -m pytest -q -rA tests/flows/test_report_browser.py
+
+bench-report: $(STAMP) chromium  ## the report of a 10,000-post warehouse: HTML size and time to drawn in Chromium
+	$(BIN)/python -m bench.report
 
 eval: eval-extract eval-loaded eval-stance  ## every evaluation (heavy; not part of make test)
 

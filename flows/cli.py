@@ -87,6 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = sub.add_parser(
+        "report",
+        help="render the warehouse as one offline HTML page with charts",
+        description="Write one self-contained HTML file (scripts, styles and data inline; opens with no network): "
+        "overview, loaded language per source and voice over time, stance per target and source, top loaded "
+        "terms and their trend, a per-source table and the last 14 nights' run health. Each chart shows its "
+        "query, to rerun with slant sql. See docs/report.md.",
+    )
+    p.add_argument(
+        "--out", type=_path, metavar="FILE", help="HTML file to write (default: setting report_path, by the database)"
+    )
+    p.add_argument("--since", metavar="DATE", help="only posts from this UTC day on (ISO date, e.g. 2026-01-01)")
+    p.add_argument("--sources", nargs="+", metavar="ID", help="only these sources (ids, space- or comma-separated)")
+    p.add_argument("--targets", nargs="+", metavar="ID", help="only these stance targets (ids)")
+    _add_common(p)
+
+    p = sub.add_parser(
         "publish",
         help="write a versioned dataset release (Parquet, dataset card, Croissant, Data Package)",
         description="Write release VERSION of the warehouse to DIR: Parquet tables, README.md (dataset card and "
@@ -405,6 +421,12 @@ def print_summary(summary: dict[str, Any]) -> None:
         console.print("Nothing new since the last run.")
     for line in summary["errors"][:10]:
         console.print(f"  [yellow]![/yellow] {line}")
+    report = summary.get("report")
+    if report:
+        console.print(
+            f"report: could not be written ({report['error']})" if report.get("error") else f"report: {report['path']}",
+            highlight=False,
+        )
 
 
 def run_flow(
@@ -575,6 +597,36 @@ def _cmd_check_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ids(values: list[str] | None) -> tuple[str, ...]:
+    """``--sources a b`` and ``--sources a,b`` alike, in the order given, without repeats."""
+    found = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+    return tuple(dict.fromkeys(found))
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from extract.errors import ConfigError
+    from flows.report.build import write_report
+    from flows.settings import load_settings
+    from warehouse.report_data import Window
+
+    settings = load_settings(args.config, db_path=args.db)
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError as exc:
+        raise ConfigError(f"--since: expected an ISO date such as 2026-01-31, got {args.since!r}") from exc
+    out = args.out or settings.report_file
+    window = Window(since=since, sources=_ids(args.sources), targets=_ids(args.targets))
+    info = write_report(settings.db_path, out, window)
+    console.print(
+        f"{out}: {info.bytes / 1_000_000:.1f} MB, {info.charts} charts, {info.empty_states} empty states, "
+        f"{info.posts:,} posts from {info.sources} sources, in {info.seconds} s",
+        highlight=False,
+    )
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
 
@@ -591,6 +643,7 @@ COMMANDS = {
     "nightly": _cmd_nightly,
     "demo": _cmd_demo,
     "sql": _cmd_sql,
+    "report": _cmd_report,
     "publish": _cmd_publish,
     "diff-release": _cmd_diff_release,
     "migrate": _cmd_migrate,

@@ -41,6 +41,7 @@ from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.notify import notify  # noqa: E402
 from flows.progress import emit  # noqa: E402
+from flows.report.build import report_after_run  # noqa: E402
 from flows.runners import transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
@@ -511,6 +512,7 @@ def _night(
         description="Nightly run health gates per source",
     )
     summary["notification"] = notify(settings.webhook_url, _notification(summary))
+    report_after_run(settings, summary)  # the HTML report and its artifact; never fails the run
     return summary
 
 

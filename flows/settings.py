@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     # defaults, trained on the project's own examples and built into models_dir on first use.
     stance_model: Path | None = None
     leaning_model: Path | None = None
+    # The HTML report (docs/report.md) each successful nightly run leaves behind. Default path:
+    # beside the database and named after it (data/slant.duckdb -> data/slant.report.html), so
+    # two warehouses in one folder never overwrite each other's report. `report = false` stops it.
+    report: bool = True
+    report_path: Path | None = None
 
     @field_validator("allow_private", mode="before")
     @classmethod
@@ -158,6 +163,11 @@ class Settings(BaseSettings):
     def archive_path(self) -> Path:
         """Where the WARC files go: ``archive_dir``, or ``archive/`` beside the database."""
         return self.archive_dir if self.archive_dir is not None else self.db_path.parent / "archive"
+
+    @property
+    def report_file(self) -> Path:
+        """Where the report goes: ``report_path``, or ``<database name>.report.html`` beside the database."""
+        return self.report_path if self.report_path is not None else self.db_path.with_suffix(".report.html")
 
     def private_policy(self) -> PrivatePolicy:
         if self.allow_private is True:

@@ -481,3 +481,11 @@ def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[st
         "UPDATE runs SET status = 'abandoned', finished_at = ? WHERE status = 'running' RETURNING run_id", [now]
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def add_run_stats(con: duckdb.DuckDBPyConnection, run_id: str, extra: Mapping[str, object]) -> None:
+    """Merge ``extra`` into a finished run's ``stats`` (e.g. the report written after the run)."""
+    con.execute(
+        "UPDATE runs SET stats = json_merge_patch(coalesce(stats, '{}'::JSON), ?::JSON) WHERE run_id = ?",
+        [json.dumps(extra, default=str, sort_keys=True), run_id],
+    )
