@@ -28,8 +28,9 @@ demo: $(STAMP)  ## the main job, offline: sample blogosphere on 127.0.0.1 -> dat
 test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Prefect flow runs)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
+bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run (pipeline: bench/results.md)
 	$(BIN)/python -m bench.crawl
+	$(BIN)/python -m bench.pipeline $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES))
 
 chromium:  ## Debian's chromium, for the browser test and bench-report (apt-get when missing, as root or with sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
