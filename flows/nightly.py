@@ -35,7 +35,7 @@ from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord, Harvest, Pa
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.urls import host_key  # noqa: E402
 from flows.progress import emit  # noqa: E402
-from flows.runners import transform_runner  # noqa: E402
+from flows.runners import submit_shipping, transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from transform.labelling import Labeller, load_labeller  # noqa: E402
@@ -114,8 +114,8 @@ def submit_transform_on(runner: TaskRunner[Any] | None) -> SubmitTransform:
     """Submit transform batches to ``runner`` (e.g. Dask), or to the flow's own runner when None."""
     if runner is None:
         return transform_task.submit  # type: ignore[return-value]
-    return lambda label, pages, model_dir: runner.submit(
-        transform_task, {"label": label, "pages": pages, "model_dir": model_dir}
+    return lambda label, pages, model_dir: submit_shipping(
+        runner, transform_task, {"label": label, "pages": pages, "model_dir": model_dir}, "pages"
     )
 
 
