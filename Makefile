@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test lint typecheck check lock clean eval eval-extract eval-loaded bench
+.PHONY: venv demo test lint typecheck check lock clean eval eval-extract eval-loaded bench bench-dask
 
 
 venv: $(STAMP)
@@ -30,6 +30,9 @@ test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Pref
 
 bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
 	$(BIN)/python -m bench.crawl
+
+bench-dask: $(STAMP)  ## Dask's per-task overhead against the transform's per-post cost (reads ../shared; ~10 min)
+	$(BIN)/python -m bench.dask_overhead
 
 eval: eval-extract eval-loaded  ## every evaluation (heavy; not part of make test)
 
