@@ -29,9 +29,6 @@ from flows.settings import Settings
 R = TypeVar("R")
 
 LOOPBACK = "127.0.0.1"
-# Dask warns about every task whose pickled arguments pass 10 MB. A batch carries its pages' HTML
-# on purpose (real blog pages average ~250 KB: ~60 MB for 250 pages), so warn only far above that.
-LARGE_BATCH = "1GiB"
 
 
 def local_cluster_kwargs(settings: Settings) -> dict[str, Any]:
@@ -114,13 +111,10 @@ def transform_runner(settings: Settings) -> Iterator[TaskRunner[Any] | None]:
     if settings.task_runner == "threads":
         yield None
         return
-    import dask
-
     with ExitStack() as stack:
         url = _api_url_for_workers(settings)
         if url is not None:
             stack.enter_context(temporary_settings(updates={PREFECT_API_URL: url}))
-        stack.enter_context(dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_BATCH}))
         yield stack.enter_context(dask_task_runner(settings))
 
 
