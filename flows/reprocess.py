@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from prefect import flow  # noqa: E402
 
 from extract.harvest import CacheHint, harvest_source  # noqa: E402
 from extract.replay import ArchiveClient  # noqa: E402
-from flows.nightly import labeller_for, transform_task  # noqa: E402
+from flows.nightly import labeller_for, opinion_models_for, transform_task, write_opinions  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
@@ -37,6 +38,7 @@ from warehouse.load import (  # noqa: E402
     stored_sources,
 )
 from warehouse.loaded import register_model  # noqa: E402
+from warehouse.runlock import run_lock  # noqa: E402
 
 _EVERYTHING = datetime.min.replace(tzinfo=UTC)  # re-check every archived post URL of a replayed run
 
@@ -55,7 +57,14 @@ def reprocess(
     run_id = str(flow_run.id or uuid.uuid4())
     started = time.monotonic()
     labeller = labeller_for(settings)
-    con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    opinions = opinion_models_for(settings)
+    lock = ExitStack()
+    lock.enter_context(run_lock(settings.db_path, "reprocess"))  # released in the finally below
+    try:
+        con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    except BaseException:
+        lock.close()
+        raise
     counts = {"runs": 0, "pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failures": 0}
     errors: list[str] = []
     status = "failed"
@@ -77,8 +86,9 @@ def reprocess(
                 errors.extend(harvest.errors)
                 for start in range(0, len(harvest.pages), settings.batch_size):
                     batch = harvest.pages[start : start + settings.batch_size]
-                    posts, failures = transform_task(f"reprocess-{source.id}", batch, labeller.path)
+                    posts, failures = transform_task(f"reprocess-{source.id}", batch, labeller.path, opinions)
                     loaded = load_posts(con, run_id, posts)
+                    write_opinions(con, posts, opinions, datetime.now(UTC))
                     counts["pages"] += len(batch)
                     counts["new"] += loaded.new
                     counts["updated"] += loaded.updated
@@ -94,6 +104,9 @@ def reprocess(
             "errors": errors[:200],
             "seconds": round(time.monotonic() - started, 2),
         }
-        finish_run(con, run_id, status, summary)
-        con.close()
+        try:
+            finish_run(con, run_id, status, summary)
+            con.close()
+        finally:
+            lock.close()
     return summary

@@ -45,3 +45,11 @@ def labeller():  # type: ignore[no-untyped-def]
     from transform.labelling import load_labeller
 
     return load_labeller(None, _user_model_cache())
+
+
+@pytest.fixture(scope="session")
+def labelled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small labelled warehouse (tests/warehouse/labelled.py), built once; copy it before changing it."""
+    from tests.warehouse.labelled import build_labelled_db
+
+    return build_labelled_db(tmp_path_factory.mktemp("labelled") / "w.duckdb")

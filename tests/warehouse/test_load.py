@@ -112,3 +112,18 @@ def test_syndicated_copies_are_linked_to_the_earlier_original(con: duckdb.DuckDB
     kinds = {frozenset(link[:2]): link[2] for link in links}
     assert kinds[frozenset({"https://a.example/original", "https://c.example/same"})] == "exact"
     assert kinds[frozenset({"https://a.example/original", "https://b.example/reprint"})] == "near"
+
+
+def test_the_sources_file_republish_flag_reaches_the_sources_table(con: duckdb.DuckDBPyConnection) -> None:
+    from datetime import UTC, datetime
+
+    from extract.sources import Source
+    from warehouse.load import upsert_sources
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    upsert_sources(
+        con, [Source("a", "A", "https://a.example/", republish=False), Source("b", "B", "https://b.example/")], now
+    )
+    assert con.execute("SELECT source_id, republish FROM sources ORDER BY 1").fetchall() == [("a", False), ("b", True)]
+    upsert_sources(con, [Source("a", "A", "https://a.example/", republish=True)], now)  # the file changed its mind
+    assert con.execute("SELECT republish FROM sources WHERE source_id = 'a'").fetchall() == [(True,)]
