@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test test-browser chromium lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench bench-report
+.PHONY: venv demo test test-browser chromium lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench bench-dask bench-report
 
 
 venv: $(STAMP)
@@ -31,6 +31,9 @@ test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Pref
 bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run (pipeline: bench/results.md)
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python -m bench.pipeline $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES))
+
+bench-dask: $(STAMP)  ## Dask's per-task overhead against the transform's per-post cost (reads ../shared; ~10 min)
+	$(BIN)/python -m bench.dask_overhead
 
 chromium:  ## Debian's chromium, for the browser test and bench-report (apt-get when missing, as root or with sudo)
 	@command -v chromium >/dev/null 2>&1 || { \

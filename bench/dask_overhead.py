@@ -4,13 +4,18 @@ Measures, on this machine, with the nightly flow's own code:
 
 * the transform's cost per post: ``process_batch`` with the default loaded-language model over
   the real blog pages in ``../shared/corpora/blog-pages`` (in this process, after a warm-up);
-* the overhead of one Prefect task on the Dask ``LocalCluster`` the flow starts for
+* the fixed overhead of one Prefect task on the Dask ``LocalCluster`` the flow starts for
   ``task_runner = "dask"`` (two single-threaded workers on 127.0.0.1): an empty task submitted
-  and awaited one at a time (latency), and many at once (worker-seconds per task), beside the
-  same empty task on the flow's thread pool;
-* one real transform batch on Dask against the same batch in this process, which adds the cost
-  of shipping the pages to a worker and the rows back;
-* the cluster's start (up to the first finished task: worker imports and model load) and stop.
+  and awaited one at a time (latency), many at once (wall seconds per task per worker), and the
+  CPU seconds per task of this process, the Prefect API and the workers; beside the same empty
+  task on the flow's thread pool;
+* one real batch (the corpus, with ``transform_task``'s payloads) on each runner: its work, timed
+  where it ran, and the rest of its wall and CPU time, which on Dask adds shipping the pages to a
+  worker and the rows back;
+* the cluster's start (up to the first finished tasks: worker imports) and stop.
+
+The summary divides the fixed overhead by the work per post: the smallest batch for which the
+overhead stays under 5 % of the batch's work.
 
 Every flow run uses Prefect's temporary local API, as ``slant nightly`` does. Numbers vary with
 the machine's load; run it when the machine is quiet. Run: ``make bench-dask`` (or
@@ -44,7 +49,7 @@ from prefect.futures import wait  # noqa: E402
 
 from extract.harvest import Page  # noqa: E402
 from flows.nightly import labeller_for  # noqa: E402
-from flows.runners import transform_runner  # noqa: E402
+from flows.runners import submit_shipping, transform_runner  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
 from transform.labelling import load_labeller  # noqa: E402
 from transform.process import ProcessedPost, process_batch  # noqa: E402
@@ -82,12 +87,18 @@ def empty_task() -> None:
     """A task with no work: what is left is Prefect's and the runner's cost."""
 
 
+@task(cache_policy=NO_CACHE)
+def carry_task(pages: list[Page]) -> int:
+    """A task that only receives a batch's pages: the cost of shipping them to where it runs."""
+    return len(pages)
+
+
 @task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
-def timed_transform(label: str, pages: list[Page], model_dir: Path) -> tuple[list[ProcessedPost], float]:
-    """``transform_task``'s work and payloads, plus the seconds the work itself took where it ran."""
-    started = time.perf_counter()
+def timed_transform(label: str, pages: list[Page], model_dir: Path) -> tuple[list[ProcessedPost], float, float]:
+    """``transform_task``'s work and payloads, plus the wall and CPU seconds of the work where it ran."""
+    wall, cpu = time.perf_counter(), time.process_time()
     posts, _failures = process_batch(pages, load_labeller(model_dir, model_dir.parent))
-    return posts, time.perf_counter() - started
+    return posts, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def _cpu_seconds() -> dict[str, float]:
@@ -121,7 +132,11 @@ def overhead_flow(runner_name: str, tasks: int, corpus: str, model_dir: str, wor
     with transform_runner(settings) as runner:
 
         def submit(t: Any, parameters: dict[str, Any]) -> Any:
-            return t.submit(**parameters) if runner is None else runner.submit(t, parameters)
+            if runner is None:
+                return t.submit(**parameters)
+            if "pages" in parameters:  # as the nightly flow ships a batch
+                return submit_shipping(runner, t, parameters, "pages")
+            return runner.submit(t, parameters)
 
         # Start-up: the cluster, then one task per worker (imports, first API client).
         wait([submit(empty_task, {}) for _ in range(workers)])
@@ -141,16 +156,28 @@ def overhead_flow(runner_name: str, tasks: int, corpus: str, model_dir: str, wor
         out.update(_cpu_per_task(cpu, tasks))
         if pages:
             parameters = {"label": "bench", "pages": pages, "model_dir": Path(model_dir)}
-            wait([submit(timed_transform, parameters) for _ in range(workers)])  # every worker loads the model
-            overheads, works = [], []
+            # Warm-up: every worker loads the model once.
+            wait([submit(timed_transform, parameters) for _ in range(workers if runner is not None else 1)])
+            overheads, works, cpu_works = [], [], []
             for _ in range(3):
                 started = time.perf_counter()
-                posts, work = submit(timed_transform, parameters).result()
+                posts, work, work_cpu = submit(timed_transform, parameters).result()
                 overheads.append(time.perf_counter() - started - work)
                 works.append(work)
+                cpu_works.append(work_cpu)
             out["batch_pages"] = len(pages)
             out["batch_work_s_median"] = statistics.median(works)
+            out["batch_work_cpu_s_median"] = statistics.median(cpu_works)
             out["batch_overhead_s_median"] = statistics.median(overheads)
+            # Shipping alone, in short tasks (a long one's CPU also counts the cluster's and the API's
+            # background work): the pages in, a number back, one at a time.
+            carried, cpu = [], _cpu_seconds()
+            for _ in range(tasks // 4):
+                started = time.perf_counter()
+                submit(carry_task, {"pages": pages}).result()
+                carried.append(time.perf_counter() - started)
+            out["carry_wall_s_median"] = statistics.median(carried)
+            out["carry_cpu_s"] = sum(_cpu_per_task(cpu, tasks // 4).values())
             out["batch_pickled_mb"] = len(pickle.dumps(pages)) / 1e6
             out["result_pickled_mb"] = len(pickle.dumps(posts)) / 1e6
         closing = time.perf_counter()
@@ -176,13 +203,21 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = overhead_flow(name, args.tasks, str(CORPUS), str(model_dir), args.workers)
         print(json.dumps(results[name], indent=1), flush=True)
     dask = results["dask"]
-    per_post = dask["batch_work_s_median"] / dask["batch_pages"]
-    per_task = max(dask["wall_s_per_task_in_parallel"], dask["batch_overhead_s_median"])
-    # Overhead under 5 % of a batch: overhead / (n * per_post) < 0.05, so n > 20 * overhead / per_post.
+    n = dask["batch_pages"]
+    fixed_wall = dask["wall_s_per_task_in_parallel"]
+    fixed_cpu = sum(dask[f"cpu_s_per_task_{k}"] for k in ("flow", "api", "workers"))
+    post_wall, post_cpu = dask["batch_work_s_median"] / n, dask["batch_work_cpu_s_median"] / n
+    # Overhead under 5 % of a batch: fixed / (n * per_post) < 0.05, so n > 20 * fixed / per_post. What a
+    # batch costs beyond an empty task is shipping its pages, per page: batch size cannot change it.
     summary = {
-        "dask_overhead_s_per_task": round(per_task, 3),
-        "transform_s_per_post_on_worker": round(per_post, 4),
-        "min_batch_for_5_percent": int(20 * per_task / per_post) + 1,
+        "fixed_overhead_s_per_task": round(fixed_wall, 3),
+        "fixed_overhead_cpu_s_per_task": round(fixed_cpu, 3),
+        "transform_s_per_post_on_worker": round(post_wall, 4),
+        "transform_cpu_s_per_post_on_worker": round(post_cpu, 4),
+        "min_batch_for_5_percent_wall": int(20 * fixed_wall / post_wall) + 1,
+        "min_batch_for_5_percent_cpu": int(20 * fixed_cpu / post_cpu) + 1,
+        "shipping_s_per_page": round((dask["carry_wall_s_median"] - dask["task_latency_s_median"]) / n, 4),
+        "shipping_cpu_s_per_page": round((dask["carry_cpu_s"] - fixed_cpu) / n, 4),
     }
     print(json.dumps(summary, indent=1))
     return 0

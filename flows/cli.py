@@ -437,6 +437,9 @@ def run_flow(
     backfill: bool = False,
     since: str | None = None,
 ) -> dict[str, Any]:
+    from flows.prefect_env import configure
+
+    configure()  # before prefect is imported: it reads its settings once, at import
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from extract.sources import load_sources

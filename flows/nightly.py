@@ -42,7 +42,7 @@ from extract.urls import host_key  # noqa: E402
 from flows.notify import notify  # noqa: E402
 from flows.progress import emit  # noqa: E402
 from flows.report.build import report_after_run  # noqa: E402
-from flows.runners import transform_runner  # noqa: E402
+from flows.runners import submit_shipping, transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from transform.defaults import load_leaning_labeller, load_stance_labeller  # noqa: E402
@@ -196,8 +196,8 @@ def submit_transform_on(runner: TaskRunner[Any] | None) -> SubmitTransform:
     """Submit transform batches to ``runner`` (e.g. Dask), or to the flow's own runner when None."""
     if runner is None:
         return transform_task.submit  # type: ignore[return-value]
-    return lambda label, pages, model_dir, opinions: runner.submit(
-        transform_task, {"label": label, "pages": pages, "model_dir": model_dir, "opinions": opinions}
+    return lambda label, pages, model_dir, opinions: submit_shipping(
+        runner, transform_task, {"label": label, "pages": pages, "model_dir": model_dir, "opinions": opinions}, "pages"
     )
 
 

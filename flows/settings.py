@@ -61,8 +61,12 @@ class Settings(BaseSettings):
     host_delay_s: float = Field(1.0, ge=0)
     # Hosts fetched in parallel; I/O-bound, so more threads than cores is right.
     max_hosts_in_parallel: int = Field(8, ge=1)
-    # Posts per transform/load batch: large enough that per-task overhead is <1% of the work.
-    batch_size: int = Field(200, ge=1)
+    # Pages per transform task and load transaction, packed across sources. Sized for Dask, whose
+    # fixed cost per Prefect task measured 0.20-0.36 CPU-s (0.9-2.2 s wall on this loaded 2-core box)
+    # against 0.068-0.096 CPU-s (0.17-0.36 s wall) of work per real blog page: under 5 % needs
+    # 57-75 pages by CPU, 76-202 by wall time (bench/dask_overhead.py, five runs); 250 keeps it at
+    # or under 1.5 % of the CPU and 4 % of the wall time in every run. Threads: ~5 ms a task.
+    batch_size: int = Field(250, ge=1)
     # Where transform batches run: "threads" in the flow process (the default: nothing to set
     # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
     # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.

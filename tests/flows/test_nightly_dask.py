@@ -8,6 +8,7 @@ flow's own cluster settings (two single-threaded worker processes on 127.0.0.1),
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,7 +76,14 @@ def cluster() -> Iterator[Any]:
 
     with LocalCluster(**local_cluster_kwargs(load_settings(dask_workers=2))) as local, Client(local) as client:
         client.wait_for_workers(2)
+        # The workers import the project (prefect, trafilatura, scikit-learn) while the thread night
+        # runs, instead of on their first batch; the model itself is still loaded by the batches.
+        warming = [
+            client.submit(importlib.import_module, "flows.nightly", workers=[address], pure=False)
+            for address in client.scheduler_info()["workers"]
+        ]
         yield local, client
+        del warming
 
 
 @pytest.fixture(scope="module")

@@ -57,3 +57,22 @@ def test_remote_workers_need_a_prefect_server_they_can_reach(
                 _api_url_for_workers(settings)
         else:
             assert _api_url_for_workers(settings) is None  # the configured URL travels with the tasks
+
+
+def test_batches_fill_up_across_sources_and_keep_the_rest_for_the_next_host() -> None:
+    from datetime import UTC, datetime
+
+    from extract.harvest import Page
+    from flows.nightly import _full_batches
+
+    def pages(source: str, n: int) -> list[Page]:
+        now = datetime.now(UTC)
+        return [
+            Page(source, f"https://{source}/{i}", f"https://{source}/{i}", "<p>x</p>", "0", now, None) for i in range(n)
+        ]
+
+    full, rest = _full_batches(pages("a", 3), 4)
+    assert full == [] and [p.url for p in rest] == [f"https://a/{i}" for i in range(3)]
+    full, rest = _full_batches(rest + pages("b", 6), 4)
+    assert [[p.source_id for p in batch] for batch in full] == [["a", "a", "a", "b"], ["b"] * 4]
+    assert [p.url for p in rest] == ["https://b/5"]
