@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test test-browser chromium lint typecheck check lock clean eval eval-extract eval-loaded bench bench-report
+.PHONY: venv demo test test-browser chromium lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench bench-report
 
 
 venv: $(STAMP)
@@ -28,8 +28,9 @@ demo: $(STAMP)  ## the main job, offline: sample blogosphere on 127.0.0.1 -> dat
 test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Prefect flow runs)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
+bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run (pipeline: bench/results.md)
 	$(BIN)/python -m bench.crawl
+	$(BIN)/python -m bench.pipeline $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES))
 
 chromium:  ## Debian's chromium, for the browser test and bench-report (apt-get when missing, as root or with sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -44,7 +45,10 @@ test-browser: $(STAMP) chromium  ## the report opened in headless Chromium (inst
 bench-report: $(STAMP) chromium  ## the report of a 10,000-post warehouse: HTML size and time to drawn in Chromium
 	$(BIN)/python -m bench.report
 
-eval: eval-extract eval-loaded  ## every evaluation (heavy; not part of make test)
+eval: eval-extract eval-loaded eval-stance  ## every evaluation (heavy; not part of make test)
+
+eval-stance: $(STAMP)  ## stance (NewsMTSC, IBM unseen topics) and leaning (AllSides, hyperpartisan; folds by outlet) vs TF-IDF+LR, and the default models
+	$(BIN)/python -m transform.evaluation.stance --check
 
 eval-loaded: $(STAMP)  ## loaded-language sentence/token metrics on ../shared BABE dev: our model, the default model, TF-IDF+LR
 	$(BIN)/python -m transform.loaded.evaluate

@@ -4,7 +4,9 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
 
     SlantError
      ├── ConfigError          bad settings (slant.toml or SLANT_* variables)
-     │    └── SourcesError    a sources file that does not validate (names file, entry, field)
+     │    ├── SourcesError    a sources file that does not validate (names file, entry, field)
+     │    ├── TargetsError    a targets file that does not validate (names file, entry, field, expected)
+     │    └── ModelError      a model directory that cannot be used (missing, unreadable, wrong task)
      ├── FetchError           a URL could not be fetched; ``url`` says which
      │    ├── Blocked         we refused it ourselves: scheme, private address, robots.txt
      │    ├── FetchTimeout    connect/read timeout or the total deadline ran out
@@ -37,6 +39,14 @@ class ConfigError(SlantError):
 
 class SourcesError(ConfigError):
     """A sources file that does not validate."""
+
+
+class TargetsError(ConfigError):
+    """A targets file (or a target given on the command line) that does not validate."""
+
+
+class ModelError(ConfigError):
+    """A model directory that is missing, unreadable, or made for another task."""
 
 
 class FetchError(SlantError):

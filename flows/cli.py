@@ -17,10 +17,16 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from extract.errors import SlantError
+from extract.errors import ConfigError, SlantError
 from flows import __version__
 
 console = Console(soft_wrap=True)
+# Which --dataset values each trainable task reads.
+TRAIN_DATASETS = {
+    "loaded": ("babe", "ptc", "jsonl"),
+    "stance": ("newsmtsc", "ibm", "jsonl"),
+    "leaning": ("allsides", "hyperpartisan", "jsonl"),
+}
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -160,29 +166,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "classify",
-        help="loaded language per sentence and post, with voice (JSON lines in and out)",
-        description='Read JSON lines {"id", "text"} (or the output of slant extract) and write sentences, '
-        "loaded spans and scores with their voice. `slant extract | slant classify` works as a pipe.",
+        help="loaded language, stance toward targets and leaning per post, with voice (JSON lines in and out)",
+        description='Read JSON lines {"id", "text", "targets"?} (or the output of slant extract) and write sentences, '
+        "loaded spans and scores with their voice, stances toward the line's targets (or --targets FILE, or the "
+        "settings' targets file) with evidence sentences, and the post's leaning. "
+        "`slant extract | slant classify` works as a pipe.",
     )
     p.add_argument("--loaded-model", type=_path, metavar="DIR", help="a model directory (default: the shipped one)")
+    p.add_argument("--stance-model", type=_path, metavar="DIR", help="a stance model directory (default: shipped)")
+    p.add_argument("--leaning-model", type=_path, metavar="DIR", help="a leaning model directory (default: shipped)")
+    p.add_argument("--targets", type=_path, metavar="FILE", help='targets YAML for lines without their own "targets"')
     p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
     p.add_argument("--config", type=_path, help="settings file (loaded_model, models_dir)")
 
     p = sub.add_parser(
         "train",
-        help="train a model (loaded language)",
-        description="Train a loaded-language model directory with its model card.",
+        help="train a model (loaded language, stance, leaning)",
+        description="Train a model directory with its model card. loaded: --dataset babe|ptc|jsonl; "
+        "stance: newsmtsc|ibm|jsonl; leaning: allsides|hyperpartisan|jsonl.",
     )
-    p.add_argument("task", choices=("loaded",), help="what to train")
-    p.add_argument("--dataset", choices=("babe", "ptc", "jsonl"), required=True)
+    p.add_argument("task", choices=tuple(TRAIN_DATASETS), help="what to train")
+    p.add_argument(
+        "--dataset",
+        required=True,
+        choices=sorted({d for ds in TRAIN_DATASETS.values() for d in ds}),
+        help="which reader (per task, see above)",
+    )
     p.add_argument(
         "--path",
         required=True,
-        help="BABE CSV; the SemEval-2020 Task 11 (PTC) folder of article*.txt and *TC.labels; "
-        "or JSON lines {text, label, spans} (file, dir or glob)",
+        help="BABE CSV; the SemEval-2020 Task 11 (PTC) folder of article*.txt and *TC.labels; a NewsMTSC, IBM, "
+        "AllSides or hyperpartisan JSON-lines file; or the project's JSON lines (file, dir or glob)",
     )
     p.add_argument("--out", type=_path, required=True, metavar="DIR")
+
+    p = sub.add_parser(
+        "check-targets",
+        help="validate a targets file",
+        description="Validate FILE and list its targets; exits 2 with every problem if invalid.",
+    )
+    p.add_argument("file", type=_path)
 
     p = sub.add_parser(
         "migrate",
@@ -509,20 +533,51 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     from flows.settings import load_settings
-    from transform.classify import classify_lines, load_labeller
+    from transform.classify import StanceSetup, classify_lines, load_labeller
+    from transform.defaults import load_leaning_labeller, load_stance_labeller
+    from transform.targets import load_targets
 
     settings = load_settings(args.config)
     labeller = load_labeller(args.loaded_model or settings.loaded_model, settings.models_dir)
-    return _pipe_json_lines(args, "classify", lambda lines, source: classify_lines(lines, labeller, source=source))
+    known = load_targets(args.targets or settings.targets_path)
+    setup = StanceSetup(
+        stance=load_stance_labeller(args.stance_model or settings.stance_model, settings.models_dir),
+        leaning=load_leaning_labeller(args.leaning_model or settings.leaning_model, settings.models_dir),
+        known=known,
+        default_targets=known.targets,
+    )
+    return _pipe_json_lines(
+        args, "classify", lambda lines, source: classify_lines(lines, labeller, source=source, setup=setup)
+    )
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from transform.classify import model_version
-    from transform.loaded.train import read_babe, read_jsonl, train
-
+    if args.dataset not in TRAIN_DATASETS[args.task]:
+        raise ConfigError(
+            f"slant train {args.task}: --dataset: expected one of {', '.join(TRAIN_DATASETS[args.task])}, "
+            f"got {args.dataset!r}"
+        )
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
+    if args.task == "stance":
+        from transform.defaults import model_version as label_version
+        from transform.stance import train as stance_train
+
+        stance_rows = stance_train.read_dataset(args.dataset, path)
+        classes = stance_train.train(stance_rows, args.out, data_path=path, dataset=args.dataset).classes
+        console.print(f"trained {label_version(args.out)} on {len(stance_rows)} rows into {args.out}; {classes}")
+        return 0
+    if args.task == "leaning":
+        from transform.defaults import model_version as label_version
+        from transform.leaning import train as leaning_train
+
+        leaning_rows = leaning_train.read_dataset(args.dataset, path)
+        classes = leaning_train.train(leaning_rows, args.out, data_path=path, dataset=args.dataset).classes
+        console.print(f"trained {label_version(args.out)} on {len(leaning_rows)} rows into {args.out}; {classes}")
+        return 0
+    from transform.classify import model_version
     from transform.loaded.ptc import read_ptc
+    from transform.loaded.train import read_babe, read_jsonl, train
 
     readers = {"babe": read_babe, "ptc": read_ptc, "jsonl": read_jsonl}
     rows = readers[args.dataset](path)
@@ -531,6 +586,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     console.print(
         f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
     )
+    return 0
+
+
+def _cmd_check_targets(args: argparse.Namespace) -> int:
+    from transform.targets import load_targets
+
+    targets = load_targets(args.file)
+    console.print(f"{args.file}: {len(targets)} targets, all valid")
     return 0
 
 
@@ -590,6 +653,7 @@ COMMANDS = {
     "reprocess": _cmd_reprocess,
     "reclassify": _cmd_reclassify,
     "check-sources": _cmd_check_sources,
+    "check-targets": _cmd_check_targets,
     "serve-sample": _cmd_serve_sample,
 }
 

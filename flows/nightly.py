@@ -12,11 +12,14 @@ import dataclasses
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from flows.prefect_env import configure
 
@@ -27,7 +30,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.states import Failed  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
 from extract.archive import RunArchive  # noqa: E402
@@ -39,12 +42,27 @@ from extract.urls import host_key  # noqa: E402
 from flows.notify import notify  # noqa: E402
 from flows.progress import emit  # noqa: E402
 from flows.report.build import report_after_run  # noqa: E402
+from flows.runners import transform_runner  # noqa: E402
 from flows.settings import Settings, load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
+from transform.defaults import load_leaning_labeller, load_stance_labeller  # noqa: E402
 from transform.labelling import Labeller, load_labeller  # noqa: E402
-from transform.process import Failure, ProcessedPost, process_batch  # noqa: E402
+from transform.process import (  # noqa: E402
+    Failure,
+    ProcessedPost,
+    add_opinions,  # noqa: E402
+    process_batch,
+)
+from transform.targets import TargetSet, load_targets  # noqa: E402
 from warehouse.db import check_disk, open_warehouse  # noqa: E402
 from warehouse.health import SourceHealth, SourceTonight, check_sources, count_post, report_markdown, run_fails  # noqa: E402
+from warehouse.labels import (  # noqa: E402
+    PostOpinions,
+    RegisteredModel,
+    refresh_model_ratings,
+    write_labels,
+    write_source_ratings,
+)
 from warehouse.load import (  # noqa: E402
     abandon_stale_runs,
     finish_run,
@@ -54,6 +72,7 @@ from warehouse.load import (  # noqa: E402
     log_fetches,
     mark_deleted,
     mark_seen,
+    post_id_for,
     quarantine,
     save_url_state,
     start_run,
@@ -104,14 +123,82 @@ def labeller_for(settings: Settings) -> Labeller:
     return load_labeller(settings.loaded_model, settings.models_dir)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
-def transform_task(label: str, pages: list[Page], model_dir: Path) -> tuple[list[ProcessedPost], list[Failure]]:
-    """Clean, segment and label one batch of pages (see ``transform.process.process_batch``).
+@dataclass(frozen=True)
+class OpinionModels:
+    """Where the stance and leaning models and the targets file are (paths travel to workers)."""
 
-    The model travels as its directory, not as an object, so a batch runs the same on a
-    remote worker; each process loads it once.
+    stance_dir: Path
+    leaning_dir: Path
+    targets_path: Path
+
+
+def opinion_models_for(settings: Settings) -> OpinionModels:
+    """The stance and leaning models and targets file named in the settings (defaults built once)."""
+    stance = load_stance_labeller(settings.stance_model, settings.models_dir)
+    leaning = load_leaning_labeller(settings.leaning_model, settings.models_dir)
+    return OpinionModels(stance.path, leaning.path, settings.targets_path)
+
+
+@lru_cache(maxsize=4)
+def _targets(path: Path, stamp: float) -> TargetSet:
+    return load_targets(path)
+
+
+def targets_of(models: OpinionModels) -> TargetSet:
+    """The targets file, read once per process (again when it changes)."""
+    return _targets(models.targets_path, models.targets_path.stat().st_mtime)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="transform-{label}")
+def transform_task(
+    label: str, pages: list[Page], model_dir: Path, opinions: OpinionModels | None = None
+) -> tuple[list[ProcessedPost], list[Failure]]:
+    """Clean, segment and label one batch of pages (see ``transform.process.process_batch``),
+    then, when ``opinions`` is given, add stances toward the targets and leaning (``add_opinions``).
+
+    The models travel as their directories, not as objects, so a batch runs the same on a
+    remote worker; each process loads them once.
     """
-    return process_batch(pages, load_labeller(model_dir, model_dir.parent))
+    posts, failures = process_batch(pages, load_labeller(model_dir, model_dir.parent))
+    if opinions is not None:
+        stance = load_stance_labeller(opinions.stance_dir, opinions.stance_dir.parent)
+        leaning = load_leaning_labeller(opinions.leaning_dir, opinions.leaning_dir.parent)
+        posts = add_opinions(posts, targets_of(opinions).targets, stance, leaning)
+    return posts, failures
+
+
+def write_opinions(
+    con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost], opinions: OpinionModels, now: datetime
+) -> None:
+    """Store the stances and leaning of ``posts`` (one transaction), replacing this model version's rows."""
+    stance = load_stance_labeller(opinions.stance_dir, opinions.stance_dir.parent)
+    leaning = load_leaning_labeller(opinions.leaning_dir, opinions.leaning_dir.parent)
+    batch = [
+        PostOpinions(post_id_for(p.post.canonical_url), p.opinions.stances, p.opinions.leaning)
+        for p in posts
+        if p.opinions is not None
+    ]
+    write_labels(
+        con,
+        batch,
+        targets=targets_of(opinions).targets,
+        stance_model=RegisteredModel(stance.version, "stance", str(stance.path), stance.card()),
+        leaning_model=RegisteredModel(leaning.version, "leaning", str(leaning.path), leaning.card()),
+        now=now,
+    )
+
+
+TransformFuture = PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]
+SubmitTransform = Callable[[str, list[Page], Path, OpinionModels | None], TransformFuture]
+
+
+def submit_transform_on(runner: TaskRunner[Any] | None) -> SubmitTransform:
+    """Submit transform batches to ``runner`` (e.g. Dask), or to the flow's own runner when None."""
+    if runner is None:
+        return transform_task.submit  # type: ignore[return-value]
+    return lambda label, pages, model_dir, opinions: runner.submit(
+        transform_task, {"label": label, "pages": pages, "model_dir": model_dir, "opinions": opinions}
+    )
 
 
 @dataclass
@@ -174,6 +261,12 @@ def _chunks(pages: list[Page], size: int) -> Iterator[list[Page]]:
         yield pages[start : start + size]
 
 
+def _full_batches(pages: list[Page], size: int) -> tuple[list[list[Page]], list[Page]]:
+    """The full batches of ``size`` at the front of ``pages``, and the pages left over."""
+    cut = len(pages) - len(pages) % size
+    return list(_chunks(pages[:cut], size)), pages[cut:]
+
+
 def _counts_as_error(record: FetchRecord) -> bool:
     """A failed request, except a 404 from an API or sitemap probe (the feature is off there)."""
     return bool(record.error_kind) and not (record.status_code == 404 and record.role in QUIET_404_ROLES)
@@ -226,7 +319,11 @@ def nightly(
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     when = _parse_since(since)
     try:
-        return run_nightly(settings, load_sources(Path(sources_file)), since=when, backfill=backfill)
+        with transform_runner(settings) as runner:
+            submit = submit_transform_on(runner)
+            return run_nightly(
+                settings, load_sources(Path(sources_file)), since=when, backfill=backfill, transform=submit
+            )
     except DatabaseLocked as exc:  # nothing was fetched or written: fail with the message, not a traceback
         return Failed(message=str(exc), data=exc)  # type: ignore[return-value]  # the caller gets exc raised
 
@@ -248,15 +345,21 @@ def _flow_run_id() -> str:
 
 
 def run_nightly(
-    settings: Settings, sources: list[Source], *, since: datetime | None = None, backfill: bool = False
+    settings: Settings,
+    sources: list[Source],
+    *,
+    since: datetime | None = None,
+    backfill: bool = False,
+    transform: SubmitTransform | None = None,
 ) -> dict[str, Any]:
     """The body of the nightly flow, given validated settings and sources.
 
     Holds the database's run lock throughout (a second run refuses at once); raises
     ``HealthGateFailed`` after everything is stored when the health gates fail the run.
+    ``transform`` submits one batch of pages (default: to the flow's own task runner).
     """
     with run_lock(settings.db_path, "nightly") as previous:
-        summary = _night(settings, sources, since, backfill, previous)
+        summary = _night(settings, sources, since, backfill, previous, transform or submit_transform_on(None))
     if summary["status"] == "failed":
         flagged = [r["source_id"] for r in summary["health"]["flagged"]]
         raise HealthGateFailed(
@@ -272,11 +375,13 @@ def _night(
     since: datetime | None,
     backfill: bool,
     previous: Holder | None,
+    submit_transform: SubmitTransform,
 ) -> dict[str, Any]:
     started = time.monotonic()
     run_id = _flow_run_id()
     stats = NightStats(sources=len(sources))
     labeller = labeller_for(settings)
+    opinions = opinion_models_for(settings)
     con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
     status = "failed"
     now = datetime.now(UTC)
@@ -292,6 +397,7 @@ def _night(
         if previous is not None and stats.abandoned_runs:
             stats.errors.append(f"the previous run ({previous.describe()}) ended without finishing; resumed")
         upsert_sources(con, sources, now)
+        write_source_ratings(con, sources, now)
         start_run(con, run_id, "nightly", code_version(), now)
         register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), now)
         known = known_state(con, [s.id for s in sources])
@@ -313,10 +419,10 @@ def _night(
             for host, group in _by_host(sources).items()
         ]
         index_records: list[FetchRecord] = []
-        transforms: list[PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]] = []
+        transforms: list[TransformFuture] = []
         records_by_url: dict[str, list[FetchRecord]] = {}
 
-        def load(done: PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]) -> None:
+        def load(done: TransformFuture) -> None:
             """Validate and write one transformed batch, then let go of it (memory stays at a few batches)."""
             posts, failures = done.result()
             stats.extraction_failures += len(failures)
@@ -332,6 +438,7 @@ def _night(
                 stats.errors.append(f"{bad.post.url}: quarantined ({bad.table}): {bad.reason}")
             records = [r for p in posts for r in records_by_url.pop(p.url, []) if r.role == "post"]
             counts = load_posts(con, run_id, posts, records)
+            write_opinions(con, posts, opinions, datetime.now(UTC))
             emit("batch", posts=len(posts), failures=len(failures))
             stats.posts_new += counts.new
             stats.posts_updated += counts.updated
@@ -339,6 +446,10 @@ def _night(
                 stats.per_source[post.source_id]["posts"] += 1
                 count_post(tonight[post.source_id], post, settings.health_short_words)
 
+        # Batches pack pages across sources: most blogs have a few new posts a night, and one
+        # batch per source would make most tasks too small to pay for themselves on Dask.
+        pending: list[Page] = []
+        submitted = 0
         for future in as_completed(harvests):
             for harvest in future.result():
                 _count_harvest(stats, harvest)
@@ -356,9 +467,11 @@ def _night(
                     records_by_url.setdefault(record.url, []).append(record)
                 mark_seen(con, run_id, harvest.unchanged)
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
-                for number, chunk in enumerate(_chunks(harvest.pages, settings.batch_size)):
-                    transforms.append(transform_task.submit(f"{harvest.source_id}-{number}", chunk, labeller.path))
-                harvest.pages = []  # the batches hold them now
+                full, pending = _full_batches(pending + harvest.pages, settings.batch_size)
+                for chunk in full:
+                    transforms.append(submit_transform(str(submitted), chunk, labeller.path, opinions))
+                    submitted += 1
+                harvest.pages = []  # the batches (and ``pending``) hold them now
                 # Write batches that are ready while other hosts are still being fetched, so a
                 # night's posts never pile up in memory waiting for the slowest host.
                 finished = [t.state.is_final() for t in transforms]  # one look each: states move on
@@ -366,10 +479,14 @@ def _night(
                 transforms = [t for t, final in zip(transforms, finished, strict=True) if not final]
                 for done in ready:
                     load(done)
+        if pending:
+            transforms.append(submit_transform(str(submitted), pending, labeller.path, opinions))
         for done in as_completed(transforms):
             load(done)
         # Feed and sitemap validators last: only once every post they listed is stored.
         save_url_state(con, index_records, _INDEX_ROLES)
+        leaning_version = load_leaning_labeller(opinions.leaning_dir, opinions.leaning_dir.parent).version
+        refresh_model_ratings(con, leaning_version, [s.id for s in sources], datetime.now(UTC))
         live = live_posts(con, [s.id for s in sources])
         stats.posts_unchanged = live - stats.posts_new - stats.posts_updated
         limits = settings.health_thresholds()

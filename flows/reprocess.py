@@ -25,7 +25,7 @@ from prefect import flow  # noqa: E402
 
 from extract.harvest import CacheHint, harvest_source  # noqa: E402
 from extract.replay import ArchiveClient  # noqa: E402
-from flows.nightly import labeller_for, transform_task  # noqa: E402
+from flows.nightly import labeller_for, opinion_models_for, transform_task, write_opinions  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
@@ -57,6 +57,7 @@ def reprocess(
     run_id = str(flow_run.id or uuid.uuid4())
     started = time.monotonic()
     labeller = labeller_for(settings)
+    opinions = opinion_models_for(settings)
     lock = ExitStack()
     lock.enter_context(run_lock(settings.db_path, "reprocess"))  # released in the finally below
     try:
@@ -85,8 +86,9 @@ def reprocess(
                 errors.extend(harvest.errors)
                 for start in range(0, len(harvest.pages), settings.batch_size):
                     batch = harvest.pages[start : start + settings.batch_size]
-                    posts, failures = transform_task(f"reprocess-{source.id}", batch, labeller.path)
+                    posts, failures = transform_task(f"reprocess-{source.id}", batch, labeller.path, opinions)
                     loaded = load_posts(con, run_id, posts)
+                    write_opinions(con, posts, opinions, datetime.now(UTC))
                     counts["pages"] += len(batch)
                     counts["new"] += loaded.new
                     counts["updated"] += loaded.updated

@@ -27,6 +27,8 @@ from extract.guard import PrivatePolicy
 from warehouse.health import HealthThresholds
 
 CONTACT_URL = "https://github.com/slant-project/slant"
+# The shipped targets file (current UK and US parties, leaders, a few policies), found beside the code.
+DEFAULT_TARGETS = Path(__file__).resolve().parents[1] / "sources" / "targets.yaml"
 
 
 def _user_model_cache() -> Path:
@@ -61,6 +63,16 @@ class Settings(BaseSettings):
     max_hosts_in_parallel: int = Field(8, ge=1)
     # Posts per transform/load batch: large enough that per-task overhead is <1% of the work.
     batch_size: int = Field(200, ge=1)
+    # Where transform batches run: "threads" in the flow process (the default: nothing to set
+    # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
+    # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.
+    task_runner: Literal["threads", "dask"] = "threads"
+    # A running Dask scheduler (tcp://host:8786) for task_runner = "dask"; None starts a
+    # LocalCluster on 127.0.0.1 for the run and stops it afterwards.
+    dask_address: str | None = None
+    # LocalCluster worker processes (one thread each: the transform is CPU-bound Python, so a
+    # second thread in a process only contends for its GIL). One per core of the 2-core target.
+    dask_workers: int = Field(2, ge=1)
     # Stored posts younger than this are re-checked every night (a conditional GET, usually a
     # 304), so edits and deletions are seen; bloggers rarely touch posts older than a month.
     revalidate_days: int = Field(30, ge=0)
@@ -110,6 +122,13 @@ class Settings(BaseSettings):
     # Built models are cached per user, not per database: building the default takes ~15-40 s
     # and is the same for every database on the machine.
     models_dir: Path = Field(default_factory=_user_model_cache)
+    # The targets stance is measured toward (docs/stance.md); the shipped file covers the parties
+    # and leaders the sample blogs and most UK/US political blogs write about.
+    targets_path: Path = DEFAULT_TARGETS
+    # Stance and leaning models (`slant train stance|leaning` directories); None means the shipped
+    # defaults, trained on the project's own examples and built into models_dir on first use.
+    stance_model: Path | None = None
+    leaning_model: Path | None = None
     # The HTML report (docs/report.md) each successful nightly run leaves behind. Default path:
     # beside the database and named after it (data/slant.duckdb -> data/slant.report.html), so
     # two warehouses in one folder never overwrite each other's report. `report = false` stops it.

@@ -212,7 +212,7 @@ def visit(
                 connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=10) as ws,
                 connect(browser_ws, max_size=None, open_timeout=10) as browser,
             ):
-                return _drive(_DevTools(ws), _DevTools(browser), url, screenshot, timeout_s, width)
+                return _drive(_DevTools(ws), _DevTools(browser), url, screenshot, timeout_s, width)  # type: ignore[arg-type]  # websockets sync client: same object
         finally:
             process.terminate()
             try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from extract.errors import ConfigError
 from transform.lexicon import Span
 from transform.loaded import LoadedModel
+from transform.loaded.features import FEATURES_VERSION
 from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, resolve_paths, train
 from transform.segment import Sentence
 from transform.voice import HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS, QuoteSpan, SentenceVoice
@@ -98,7 +99,8 @@ def default_model(cache_dir: Path) -> Path:
     building it at once never see half a model.
     """
     files = resolve_paths(DEFAULT_EXAMPLES)
-    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+    # Keyed by the examples and the feature code's version: a model built by older code is rebuilt.
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files) + FEATURES_VERSION.encode()).hexdigest()[:12]
     target = cache_dir / f"loaded-default-{digest}"
     if (target / "model_card.json").exists():
         return target
@@ -123,6 +125,12 @@ def load_labeller(model_dir: Path | None, cache_dir: Path) -> Labeller:
     card = directory / "model_card.json"
     if not card.exists():
         raise ConfigError(f"loaded_model: {directory} is not a model directory (no model_card.json)")
+    built_with = json.loads(card.read_text(encoding="utf-8")).get("features_version", "1")
+    if built_with != FEATURES_VERSION:
+        raise ConfigError(
+            f"loaded_model: {directory} was trained with features version {built_with}, this slant computes "
+            f"version {FEATURES_VERSION}; retrain it with `slant train loaded` (its model card names the data)"
+        )
     return _load(directory, card.stat().st_mtime)
 
 

@@ -7,18 +7,22 @@ not a batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from extract.errors import ParseError
 from extract.harvest import Page
 from transform.clean import CleanPost, clean_entry, clean_page
 from transform.dedup import Fingerprint, fingerprint
+from transform.defaults import LeaningLabeller, StanceLabeller
 from transform.labelling import Labeller, LoadedLabels, label_loaded
 from transform.lexicon import Span
+from transform.opinion import OpinionLabels, label_opinions
 from transform.segment import Sentence, segment
+from transform.targets import Target
 from transform.voice import QuoteSpan, SentenceVoice, attribute_voice
 
 _WORD = re.compile(r"\w+")
@@ -42,6 +46,7 @@ class ProcessedPost:
     labels: LoadedLabels
     model_version: str
     fingerprint: Fingerprint
+    opinions: OpinionLabels | None = None  # stance and leaning, when the flow asked for them
 
     @property
     def spans(self) -> tuple[Span, ...]:
@@ -117,3 +122,19 @@ def process_batch(pages: Iterable[Page], labeller: Labeller) -> tuple[list[Proce
         result = process_page(page, labeller)
         (failed if isinstance(result, Failure) else done).append(result)  # type: ignore[arg-type]
     return done, failed
+
+
+def add_opinions(
+    posts: Sequence[ProcessedPost],
+    targets: Sequence[Target],
+    stance: StanceLabeller | None,
+    leaning: LeaningLabeller | None,
+) -> list[ProcessedPost]:
+    """``posts`` with their stances toward ``targets`` and their leaning (``transform.opinion``)."""
+    return [
+        dataclasses.replace(
+            p,
+            opinions=label_opinions(p.text, p.sentences, p.voices, p.quotes, targets, stance, leaning, p.post.title),
+        )
+        for p in posts
+    ]

@@ -80,6 +80,7 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "sql",
         "migrate",
         "check-sources",
+        "check-targets",
         "serve-sample",
         "reprocess",
         "extract",
@@ -90,3 +91,21 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     ):
         assert command in result.stdout
     assert "--sources" in slant("nightly", "--help", cwd=tmp_path).stdout
+
+
+def test_check_targets_accepts_the_shipped_file_and_names_problems_in_a_bad_one(tmp_path: Path) -> None:
+    from flows.settings import DEFAULT_TARGETS
+
+    good = slant("check-targets", str(DEFAULT_TARGETS), cwd=tmp_path)
+    assert good.returncode == 0 and "targets, all valid" in good.stdout
+    bad = tmp_path / "t.yaml"
+    bad.write_text("targets:\n  - {id: x, name: X, kind: wizard}\n", encoding="utf-8")
+    result = slant("check-targets", str(bad), cwd=tmp_path)
+    assert result.returncode == 2 and "entry 1 (id 'x'): field 'kind'" in result.stderr
+
+
+def test_train_refuses_a_dataset_of_another_task(tmp_path: Path) -> None:
+    result = slant(
+        "train", "stance", "--dataset", "allsides", "--path", "x", "--out", str(tmp_path / "m"), cwd=tmp_path
+    )
+    assert result.returncode == 2 and "expected one of newsmtsc, ibm, jsonl" in result.stderr

@@ -115,6 +115,7 @@ def train(
         card = {
             "model": "slant loaded-language: TF-IDF+lexicon LR (Platt on grouped OOF logits) + token LR tagger",
             "dataset": dataset,
+            "features_version": F.FEATURES_VERSION,
             "training_data": {
                 "path": str(data_path) if data_path is not None else None,
                 "files": [str(p) for p in paths],
