@@ -102,10 +102,9 @@ def test_the_demo_report_written_by_the_nightly_run_opens_with_every_chart_drawn
     assert any(report.resolve().as_uri() in md and summary["run_id"] in md for md in markdown)
 
     page = visit(report, tmp_path / "demo.png")
-    # The sample blogs carry no stance labels yet (no stance model has run), so the two stance
-    # charts and the targets table are empty states; every other chart is drawn.
+    # The nightly run labels stance too (the shipped targets and model), so every chart is drawn.
     _check(page, summary["report"]["charts"])
-    assert summary["report"]["charts"] == 5 and page.empty_states == 3
+    assert summary["report"]["charts"] == 7, page.empty_states
 
 
 def test_the_labelled_warehouse_report_draws_all_seven_charts(labelled_db: Path, tmp_path: Path) -> None:
