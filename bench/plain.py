@@ -27,7 +27,51 @@ from flows import nightly
 _API_ONLY = ("create_table_artifact", "create_markdown_artifact")
 # Prefect names flows.nightly may hold that do nothing when its tasks are not Prefect's: the
 # decorators (already applied), the flow itself (its .fn is what runs), options and type hints.
-PREFECT_INERT = frozenset({"flow", "task", "NO_CACHE", "ThreadPoolTaskRunner", "exponential_backoff", "PrefectFuture"})
+# ``Failed`` only builds the state of a run refused for a held database; ``TaskRunner`` and
+# ``TransformFuture`` are type hints.
+PREFECT_INERT = frozenset(
+    {
+        "flow",
+        "task",
+        "NO_CACHE",
+        "ThreadPoolTaskRunner",
+        "exponential_backoff",
+        "PrefectFuture",
+        "Failed",
+        "TaskRunner",
+        "TransformFuture",
+    }
+)
+
+
+class _Done:
+    """The one part of a Prefect state the flow reads from a future: whether it is final."""
+
+    def __init__(self, inner: concurrent.futures.Future[Any]) -> None:
+        self.inner = inner
+
+    def is_final(self) -> bool:
+        return self.inner.done()
+
+
+class PlainFuture:
+    """A ``concurrent.futures`` future with the ``result()`` and ``state`` the flow uses."""
+
+    def __init__(self, inner: concurrent.futures.Future[Any]) -> None:
+        self.inner = inner
+
+    @property
+    def state(self) -> _Done:
+        return _Done(self.inner)
+
+    def result(self, timeout: float | None = None) -> Any:
+        return self.inner.result(timeout)
+
+
+def _as_completed(futures: list[PlainFuture]) -> Iterator[PlainFuture]:
+    by_inner = {f.inner: f for f in futures}
+    for done in concurrent.futures.as_completed(by_inner):
+        yield by_inner[done]
 
 
 class PlainTask:
@@ -37,8 +81,8 @@ class PlainTask:
         self.fn = fn
         self.pool = pool
 
-    def submit(self, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
-        return self.pool.submit(self.fn, *args, **kwargs)
+    def submit(self, *args: Any, **kwargs: Any) -> PlainFuture:
+        return PlainFuture(self.pool.submit(self.fn, *args, **kwargs))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)
@@ -76,7 +120,7 @@ def plain_stages() -> Iterator[None]:
         swaps: dict[str, Any] = {
             name: PlainTask(value.fn, pool) for name, value in vars(nightly).items() if isinstance(value, Task)
         }
-        swaps["as_completed"] = concurrent.futures.as_completed
+        swaps["as_completed"] = _as_completed
         swaps.update({name: _no_artifact for name in _API_ONLY if hasattr(nightly, name)})
         _refuse_unknown_prefect(swaps)
         saved = {name: getattr(nightly, name) for name in swaps}

@@ -268,16 +268,22 @@ def _full_batches(pages: list[Page], size: int) -> tuple[list[list[Page]], list[
 
 
 def _counts_as_error(record: FetchRecord) -> bool:
-    """A failed request, except a 404 from an API or sitemap probe (the feature is off there)."""
-    return bool(record.error_kind) and not (record.status_code == 404 and record.role in QUIET_404_ROLES)
+    """A failed request, except a 404 from an API or sitemap probe (the feature is off there) or
+    for robots.txt (no robots.txt means everything is allowed)."""
+    return bool(record.error_kind) and not (record.status_code == 404 and record.role in (*QUIET_404_ROLES, "robots"))
 
 
 def _listed(harvest: Harvest) -> int | None:
-    """Candidates the source's indexes listed; ``None`` when every index answered 304 (unchanged)."""
-    index = [r for r in harvest.records if r.role in ("api", "feed", "sitemap", "homepage")]
+    """Candidates the source's indexes listed; ``None`` when its indexes answered 304 (unchanged).
+
+    The homepage is fetched without validators, so its 200 says nothing about the feeds.
+    """
+    index = [r for r in harvest.records if r.role in ("api", "feed", "sitemap")]
     if harvest.listed or any(r.error is None and not r.not_modified for r in index):
         return harvest.listed
-    return None if any(r.not_modified for r in index) else 0
+    if any(r.not_modified for r in index):
+        return None
+    return 0
 
 
 def _count_harvest(stats: NightStats, harvest: Harvest) -> None:
