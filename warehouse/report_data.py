@@ -331,10 +331,21 @@ def sources_sql(window: Window, recent_days: int = RECENT_DAYS) -> str:
                                                       AND day > last_day - {2 * days}), 0) AS author_before
     FROM window_days, last
     GROUP BY source_id
-), ratings AS (
-    SELECT source_id, string_agg(rater || ': ' || rating, '; ' ORDER BY rater) AS ratings
+), latest AS (
+    -- each rater's latest rating: the sources file's current one, the model's latest month
+    SELECT source_id, rater,
+           arg_max(rating, valid_from) AS rating,
+           arg_max(method, valid_from) AS method,
+           max(valid_from) AS valid_from
     FROM source_ratings
-    WHERE valid_to IS NULL
+    GROUP BY source_id, rater
+), ratings AS (
+    SELECT source_id,
+           string_agg(rater || ': ' || rating
+                      || CASE WHEN method LIKE 'model:%'
+                              THEN ' (' || strftime(valid_from AT TIME ZONE 'UTC', '%Y-%m') || ')' ELSE '' END,
+                      '; ' ORDER BY rater) AS ratings
+    FROM latest
     GROUP BY source_id
 ), known AS (
     SELECT source_id FROM sources

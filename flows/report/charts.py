@@ -50,10 +50,17 @@ def _layout(fig: go.Figure, height: int, **extra: Any) -> go.Figure:
         "font": {"family": FONT, "size": 13},
         "legend": {"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.01},
     }
+    # Margins are set, not Plotly's automargin: measuring every label and redrawing to fit was
+    # half the page's draw time on a 10,000-post warehouse (the week axes need no title: the
+    # captions and the footer say weeks start on Monday, UTC).
     fig.update_layout(**{**settings, **extra})
-    fig.update_xaxes(automargin=True, title_standoff=12)
-    fig.update_yaxes(automargin=True)
     return fig
+
+
+def _label_margin(labels: Iterable[str], *, floor: int = 60, cap: int = 320) -> int:
+    """Room for the longest of ``labels`` at the report's font size (about 7.5 px a character)."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(floor, min(cap, int(7.5 * longest) + 20))
 
 
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -123,7 +130,6 @@ def posts_chart(table: Table, palette: dict[str, str], shown: Sequence[str]) -> 
         )
     fig.update_traces(width=WEEK_MS * 0.8)
     _week_axis(fig, table.column("week"))
-    fig.update_xaxes(title_text="week (Monday, UTC)")
     fig.update_yaxes(title_text="posts")
     return _layout(fig, 340, barmode="stack")
 
@@ -158,7 +164,6 @@ def loaded_chart(table: Table, palette: dict[str, str], shown: Sequence[str]) ->
             )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title_text="loaded sentences")
     _week_axis(fig, table.column("week"))
-    fig.update_xaxes(title_text="week (Monday, UTC)", row=2, col=1)
     return _layout(fig, 560)
 
 
@@ -183,7 +188,6 @@ def stance_trend_chart(table: Table, palette: dict[str, str]) -> go.Figure:
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_yaxes(range=[-1.05, 1.05], title_text="favor − against (share of posts)", zeroline=False)
     _week_axis(fig, table.column("week"))
-    fig.update_xaxes(title_text="week (Monday, UTC)")
     return _layout(fig, 380)
 
 
@@ -226,7 +230,12 @@ def stance_heatmap(table: Table, sources: Sequence[str], targets: Sequence[tuple
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top", tickangle=-30)
-    return _layout(fig, 200 + 34 * max(1, len(sources)), margin={"l": 140, "r": 20, "t": 120, "b": 20})
+    top = min(220, _label_margin((name for _t, name in targets), floor=40) // 2 + 30)  # names at -30°
+    return _layout(
+        fig,
+        top + 80 + 34 * max(1, len(sources)),
+        margin={"l": _label_margin(sources), "r": 20, "t": top, "b": 20},
+    )
 
 
 def _pretty(category: str) -> str:
@@ -266,7 +275,10 @@ def terms_chart(table: Table) -> go.Figure:
             )
         fig.update_yaxes(autorange="reversed", row=row_no, col=1)
     fig.update_xaxes(title_text="uses")
-    return _layout(fig, 80 + 26 * sum(heights) + 70 * len(groups), barmode="stack")
+    left = _label_margin(r["term"] for rows in groups.values() for r in rows)
+    return _layout(
+        fig, 80 + 26 * sum(heights) + 70 * len(groups), barmode="stack", margin={"l": left, "r": 20, "t": 40, "b": 40}
+    )
 
 
 def term_trend_chart(trend: Table, top: Table) -> go.Figure:
@@ -304,7 +316,8 @@ def term_trend_chart(trend: Table, top: Table) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed")
     _week_axis(fig, weeks)
-    return _layout(fig, 120 + 20 * len(rows), margin={"l": 230, "r": 20, "t": 30, "b": 50})
+    left = _label_margin(t for _c, t in rows) + _label_margin((_pretty(c) for c, _t in rows), floor=0)
+    return _layout(fig, 120 + 20 * len(rows), margin={"l": left, "r": 20, "t": 30, "b": 50})
 
 
 def _night_labels(table: Table) -> list[str]:

@@ -347,7 +347,7 @@ def _sources(data: ReportData) -> Section:
         (f"author voice, last {RECENT_DAYS} days", True),
         (f"change vs the {RECENT_DAYS} before", True),
         ("leaning (sources file)", False),
-        ("other ratings", False),
+        ("ratings (source_ratings)", False),
         ("model estimate", False),
     )
     return Section(

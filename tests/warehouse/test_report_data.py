@@ -100,6 +100,19 @@ def test_per_source_table_has_every_source_with_shares_leaning_and_model_estimat
     assert share is not None and left["loaded_share_author"] == pytest.approx(share[0])
 
 
+def test_ratings_are_each_raters_latest_with_the_models_month(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "INSERT INTO source_ratings VALUES "
+        "('left-pen', 'AllSides', 'center', 'sources-file', '2026-01-01 00:00+00', '2026-10-01 00:00+00'), "
+        "('left-pen', 'AllSides', 'left', 'sources-file', '2026-10-01 00:00+00', NULL), "
+        "('left-pen', 'slant', 'center', 'model:leaning-0.1', '2026-10-01 00:00+00', '2026-11-01 00:00+00'), "
+        "('left-pen', 'slant', 'left', 'model:leaning-0.1', '2026-11-01 00:00+00', '2026-12-01 00:00+00')"
+    )
+    rows = {r["source_id"]: r for r in report_data(con, Window()).sources.dicts()}
+    assert rows["left-pen"]["ratings"] == "AllSides: left; slant: left (2026-11)"
+    assert rows["right-angle"]["ratings"] is None
+
+
 def test_run_health_lists_the_nights_in_order_with_the_killed_one(con: duckdb.DuckDBPyConnection) -> None:
     runs = report_data(con, Window()).runs.dicts()
     assert [r["run_id"] for r in runs] == [RUN_1, RUN_2]
