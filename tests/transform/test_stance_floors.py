@@ -1,7 +1,8 @@
-"""Pinned floors for stance and leaning (``make eval-stance`` rows (b) and (d), ~35 s on 2 cores).
+"""Pinned floor for claim stance on unseen topics (``make eval-stance`` row (b), ~10 s on 2 cores).
 
-Rows (a) NewsMTSC and (c) AllSides take minutes; their floors are enforced by
-``make eval-stance`` (``--check``). Skipped without ../shared.
+Rows (a) NewsMTSC, (c) AllSides and (d) hyperpartisan take from half a minute to many minutes; their
+floors (``transform/evaluation/floors.json``) are enforced by ``make eval-stance`` (``--check``), so
+the suite stays fast. Skipped without ../shared.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ FLOORS = json.loads((Path(__file__).resolve().parents[2] / "transform" / "evalua
 @pytest.fixture(scope="module")
 def results() -> dict:  # type: ignore[type-arg]
     need_shared(E.IBM)
-    need_shared(E.HYPERPARTISAN)
     with threadpool_limits(1):
-        return E.evaluate(("b", "d"))
+        return E.evaluate(("b",))
 
 
 def test_claim_stance_on_unseen_topics_holds_its_floor_and_beats_tfidf(results: dict) -> None:  # type: ignore[type-arg]
@@ -31,10 +31,4 @@ def test_claim_stance_on_unseen_topics_holds_its_floor_and_beats_tfidf(results: 
     assert b["model"]["macro_f1"] >= FLOORS["stance"]["b_macro_f1"], b
     assert b["model"]["macro_f1"] > b["baseline"]["macro_f1"]
     assert b["model"]["per_class"]["favor"] > 0.5  # favor is reported on its own, and not sacrificed
-
-
-def test_hyperpartisan_on_unseen_publishers_holds_its_floor_and_beats_tfidf(results: dict) -> None:  # type: ignore[type-arg]
-    d = results["d"]
-    assert d["model"]["macro_f1"] >= FLOORS["stance"]["d_macro_f1"], d
-    assert d["model"]["macro_f1"] > d["baseline"]["macro_f1"]
     assert not E.below_floors(results, FLOORS["stance"])
