@@ -82,9 +82,11 @@ def test_reclassify_adds_the_new_version_beside_the_old_one(relabelled: dict[str
     versions = _rows(db, "SELECT model_version, count(*) FROM post_scores GROUP BY ALL ORDER BY 1")
     assert len(versions) == 2 and all(n == posts for _, n in versions)
     assert first["model_version"] in {v for v, _ in versions}
-    assert {r[0] for r in _rows(db, "SELECT model_version FROM models WHERE task = 'loaded'")} == {
-        v for v, _ in versions
-    }
+    loaded = _rows(db, "SELECT model_version FROM models WHERE task = 'loaded'")
+    assert {r[0] for r in loaded} == {v for v, _ in versions}
+    # The stance and leaning models label the same posts beside it (one version each: the settings' defaults).
+    assert {r[0] for r in _rows(db, "SELECT task FROM models WHERE task <> 'loaded'")} == {"stance", "leaning"}
+    assert _rows(db, "SELECT count(DISTINCT post_id) FROM post_leaning")[0][0] == posts
     # The first model's rows are untouched.
     old = relabelled["first"][0][0]
     assert (
