@@ -65,10 +65,22 @@ def _child_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_group(
-    group: Sequence[str], sources: Path, workdir: Path, host: str, *, isolate: bool, env: Mapping[str, str]
+    group: Sequence[str],
+    sources: Path,
+    workdir: Path,
+    host: str,
+    *,
+    isolate: bool,
+    env: Mapping[str, str],
+    resume: bool = False,
 ) -> dict[str, Any]:
-    """Run ``group``'s phases in a fresh interpreter (``isolate``) or in this one; their figures."""
+    """Run ``group``'s phases in a fresh interpreter (``isolate``) or in this one; their figures.
+
+    ``resume``: figures a previous, interrupted run of this work directory left are used again.
+    """
     out = workdir / f"{'-'.join(group)}.json"
+    if resume and out.exists():
+        return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
     argv = [*group, "--sources", str(sources), "--workdir", str(workdir), "--host", host, "--out", str(out)]
     if isolate:
         # cwd is the work directory so that no slant.toml of the checkout applies.
@@ -85,7 +97,14 @@ def _load_average() -> tuple[float, float, float]:
 
 
 def measure_size(
-    n: int, workdir: Path, *, per_blog: int, isolate: bool, env: Mapping[str, str], profile: bool
+    n: int,
+    workdir: Path,
+    *,
+    per_blog: int,
+    isolate: bool,
+    env: Mapping[str, str],
+    profile: bool,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Every phase at one corpus size; the figures and the machine's load around them."""
     started = time.perf_counter()
@@ -101,7 +120,7 @@ def measure_size(
         sources.write_text(sphere.sources_yaml(), encoding="utf-8")
         for group in GROUPS:
             wanted = tuple(p for p in group if profile or p != "profile")
-            figures.update(run_group(wanted, sources, here, sphere.host, isolate=isolate, env=env))
+            figures.update(run_group(wanted, sources, here, sphere.host, isolate=isolate, env=env, resume=resume))
         requests = len(sphere.request_log)
     words = [p.word_count for b in corpus.blogs for p in b.posts]
     return {
@@ -176,6 +195,7 @@ def run_bench(
     isolate: bool = True,
     env: Mapping[str, str] | None = None,
     profile: bool = True,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Measure every size (smallest first) and compute the ratios; ``isolate=False`` runs in-process."""
     if len(sizes) < 2:
@@ -186,7 +206,13 @@ def run_bench(
         measured: dict[int, dict[str, Any]] = {}
         for n in sorted(sizes):
             measured[n] = measure_size(
-                n, scratch, per_blog=per_blog, isolate=isolate, env=env or {}, profile=profile and n == min(sizes)
+                n,
+                scratch,
+                per_blog=per_blog,
+                isolate=isolate,
+                env=env or {},
+                profile=profile and n == min(sizes),
+                resume=resume,
             )
             check(measured[n])
     finally:
@@ -201,6 +227,7 @@ def run_bench(
         "sizes": measured,
         "ratios": ratios(measured),
         "wall_s": time.perf_counter() - started,
+        "resumed": resume,
     }
 
 
@@ -209,8 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (markdown); a .json beside it")
     parser.add_argument("--workdir", type=Path, help="keep the warehouses and archives here (default: a temp dir)")
+    parser.add_argument(
+        "--resume", action="store_true", help="reuse the figures of phase groups an interrupted run left in --workdir"
+    )
     args = parser.parse_args(argv)
-    result = run_bench(args.sizes, args.workdir)
+    if args.resume and args.workdir is None:
+        parser.error("--resume needs --workdir")
+    result = run_bench(args.sizes, args.workdir, resume=args.resume)
     text = render(result, TARGETS, meets)
     args.out.write_text(text, encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
