@@ -2,7 +2,7 @@
 
 ``python -m bench.phases PHASE… --sources FILE --workdir DIR --out FILE.json`` runs the named
 phases in order in one process and writes their figures as JSON. ``bench.pipeline`` starts one
-such process per group of phases, so each group has its own heap and its own peak RSS:
+such process per phase, so each has its own heap and its own peak RSS:
 
 - ``flow``: the ``nightly`` Prefect flow, twice on one warehouse (the second night finds
   nothing new), after a trivial flow run that starts Prefect's API (timed apart);
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,6 +44,13 @@ def bench_overrides(host: str) -> dict[str, Any]:
     return {"allow_private": [host], "host_delay_s": 0.0, "revalidate_days": 36500}
 
 
+def _fresh(directory: Path) -> Path:
+    """``directory``, emptied: a phase never starts on a warehouse an interrupted run left behind."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
 def _settings(overrides: dict[str, Any], db: Path) -> Settings:
     return load_settings(None, **overrides, db_path=db)
 
@@ -65,8 +73,7 @@ def run_flow(sources_file: Path, workdir: Path, overrides: dict[str, Any]) -> di
     started = time.perf_counter()
     warm_up()
     api_start_s = time.perf_counter() - started
-    db = workdir / "flow" / "warehouse.duckdb"
-    db.parent.mkdir(parents=True, exist_ok=True)
+    db = _fresh(workdir / "flow") / "warehouse.duckdb"
     nights = []
     for _ in range(2):
         proc.reset_peak()
@@ -90,8 +97,7 @@ def run_plain(sources_file: Path, workdir: Path, overrides: dict[str, Any]) -> d
     from bench.plain import plain_stages
     from flows.nightly import nightly
 
-    db = workdir / "plain" / "warehouse.duckdb"
-    db.parent.mkdir(parents=True, exist_ok=True)
+    db = _fresh(workdir / "plain") / "warehouse.duckdb"
     proc.reset_peak()
     with plain_stages():
         started, cpu = time.perf_counter(), time.process_time()
@@ -104,8 +110,7 @@ def run_stages(sources_file: Path, workdir: Path, overrides: dict[str, Any]) -> 
     """Process and load against their baselines, batch by batch (``bench.stages``)."""
     from bench.stages import harvest_batches, measure_stages
 
-    out = workdir / "stages"
-    out.mkdir(parents=True, exist_ok=True)
+    out = _fresh(workdir / "stages")
     settings = _settings(overrides, out / "unused.duckdb")
     sources = load_sources(sources_file)
     labeller = load_labeller(settings.loaded_model, settings.models_dir)
@@ -117,8 +122,7 @@ def run_profile(sources_file: Path, workdir: Path, overrides: dict[str, Any]) ->
     """cProfile of process + load of the first batch of a hand-rolled blog and of a WordPress one."""
     from bench.stages import harvest_batches, profile_batch
 
-    out = workdir / "profile"
-    out.mkdir(parents=True, exist_ok=True)
+    out = _fresh(workdir / "profile")
     settings = _settings(overrides, out / "unused.duckdb")
     sources = load_sources(sources_file)
     labeller = load_labeller(settings.loaded_model, settings.models_dir)

@@ -71,7 +71,8 @@ def _size_rows(s: Mapping[str, Any]) -> dict[str, str]:
         f"{night2['requests']:,} ({night2['not_modified']:,})",
         "Prefect API server CPU during night 1 / night 2": f"{night1['server_cpu_s']:.1f} s / "
         f"{night2['server_cpu_s']:.1f} s",
-        "peak RSS: night 1 / night 2": f"{night1['peak_rss_mb']:.0f} / {night2['peak_rss_mb']:.0f} MB",
+        "peak RSS: flow night 1 / night 2 / plain run": f"{night1['peak_rss_mb']:.0f} / "
+        f"{night2['peak_rss_mb']:.0f} / {plain['peak_rss_mb']:.0f} MB",
         "RSS of a phase process after imports": f"{s['process_start_rss_mb']:.0f} MB",
         "wall time of this size, all phases": f"{s['wall_s'] / 60:.1f} min",
     }
