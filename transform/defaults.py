@@ -33,9 +33,9 @@ from transform.stance.train import DEFAULT_EXAMPLES as STANCE_EXAMPLES
 from transform.stance.train import read_jsonl as read_stance
 from transform.stance.train import train as train_stance
 
-# Grouped 5-fold CV on the project's stance sentences (526 of them when this was measured): C 0.5 / dense 0.25 -> 0.724 macro-F1,
-# C 1 / dense 1 (the NewsMTSC setting) -> 0.716, and the lighter dense block stops VADER's
-# whole-sentence valence overruling blog sarcasm.
+# Grouped 5-fold CV on the project's stance sentences (526 of them when this was measured):
+# C 0.5 / dense 0.25 -> 0.724 macro-F1, C 1 / dense 1 (the NewsMTSC setting) -> 0.716, and the
+# lighter dense block stops VADER's whole-sentence valence overruling blog sarcasm.
 STANCE_PARAMS = {"c": 0.5, "dense_weight": 0.25}
 # The project's examples have no outlets (each line counts as one), so the outlet filter becomes a
 # document-frequency filter; 2 keeps the vocabulary of a few hundred short passages usable.
