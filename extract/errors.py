@@ -4,7 +4,8 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
 
     SlantError
      ├── ConfigError          bad settings (slant.toml or SLANT_* variables)
-     │    └── SourcesError    a sources file that does not validate (names file, entry, field)
+     │    ├── SourcesError    a sources file that does not validate (names file, entry, field)
+     │    └── MissingExtra    a feature needs an optional extra that is not installed (names the install command)
      ├── FetchError           a URL could not be fetched; ``url`` says which
      │    ├── Blocked         we refused it ourselves: scheme, private address, robots.txt
      │    ├── FetchTimeout    connect/read timeout or the total deadline ran out
@@ -32,6 +33,14 @@ class ConfigError(SlantError):
 
 class SourcesError(ConfigError):
     """A sources file that does not validate."""
+
+
+class MissingExtra(ConfigError):
+    """A feature needs an optional extra (``pip install 'slant[NAME]'``) that is not installed."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 class FetchError(SlantError):

@@ -32,6 +32,23 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=_path, help="DuckDB warehouse file (default: settings db_path)")
 
 
+def _add_embedding_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--embedding-cache",
+        type=_path,
+        default=_path("data/embeddings"),
+        metavar="DIR",
+        help="cache of sentence embeddings, for models trained with --embeddings (default data/embeddings)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for sentence embeddings (default 1)")
+
+
+def _encoder_settings(args: argparse.Namespace) -> Any:
+    from transform.embeddings import EncoderSettings
+
+    return EncoderSettings(threads=args.threads, cache_dir=args.embedding_cache)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slant",
@@ -99,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
     p.add_argument("--models-dir", type=_path, default=_path("data/models"), help="where the default model is built")
+    _add_embedding_options(p)
 
     p = sub.add_parser(
         "train",
@@ -109,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=("babe", "jsonl"), required=True)
     p.add_argument("--path", required=True, help="BABE CSV, or JSON lines {text, label, spans} (file, dir or glob)")
     p.add_argument("--out", type=_path, required=True, metavar="DIR")
+    p.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="add MiniLM sentence embeddings as features (needs the slant[embeddings] extra)",
+    )
+    _add_embedding_options(p)
 
     p = sub.add_parser(
         "migrate",
@@ -285,7 +309,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     from transform.loaded import LoadedModel
 
     model_dir = args.loaded_model or default_model(args.models_dir)
-    model = LoadedModel.load(model_dir)
+    model = LoadedModel.load(model_dir, encoder_settings=_encoder_settings(args))
     version = model_version(model_dir)
     return _pipe_json_lines(
         args, "classify", lambda lines, source: classify_lines(lines, model, version, source=source)
@@ -298,8 +322,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
+    encoder = None
+    if args.embeddings:  # built first, so a missing extra is reported before any training
+        from transform.embeddings import SentenceEncoder
+
+        encoder = SentenceEncoder(_encoder_settings(args))
     rows = read_babe(Path(path)) if args.dataset == "babe" else read_jsonl(path)
-    model = train(rows, args.out, data_path=path, dataset=args.dataset)
+    model = train(rows, args.out, data_path=path, dataset=args.dataset, embeddings=args.embeddings, encoder=encoder)
 
     console.print(
         f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"

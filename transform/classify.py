@@ -23,10 +23,12 @@ from transform.voice import attribute_voice
 
 
 def model_version(model_dir: Path) -> str:
-    """A stable name for a model directory: ``loaded-`` and the first 12 hex digits of its card's data hash."""
+    """A stable name for a model directory: ``loaded-``, the lexicon, ``emb-`` for a model trained with
+    embeddings, and the first 12 hex digits of its card's data hash."""
     card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
-    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{digest[:12]}"
+    emb = "emb-" if card.get("embeddings") else ""
+    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{emb}{digest[:12]}"
 
 
 def default_model(cache_dir: Path) -> Path:
