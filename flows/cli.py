@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from extract.errors import SlantError
@@ -368,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except SlantError as exc:
-        err_console.print(f"[red]slant {args.command}:[/red] {exc}", highlight=False)
+        # escape: a message may hold brackets that are not markup (pip install 'slant[embeddings]')
+        err_console.print(f"[red]slant {args.command}:[/red] {escape(str(exc))}", highlight=False)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted")

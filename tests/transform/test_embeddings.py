@@ -196,7 +196,8 @@ def test_cli_train_with_embeddings_but_no_extra_fails_clearly(
     _pretend_missing(monkeypatch)
     code = main(["train", "loaded", "--dataset", "jsonl", "--path", str(REPO / DEFAULT_EXAMPLES),
                  "--out", str(tmp_path / "m"), "--embeddings"])  # fmt: skip
-    assert code == 2 and "make venv-embeddings" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "make venv-embeddings" in err and "pip install 'slant[embeddings]'" in err
     assert not (tmp_path / "m").exists()
 
 
