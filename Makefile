@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv venv-embeddings demo test lint typecheck check lock lock-embeddings clean eval eval-extract eval-loaded bench
+.PHONY: venv venv-embeddings demo test test-browser chromium lint typecheck check lock lock-embeddings clean eval eval-extract eval-loaded eval-stance bench bench-report
 
 
 venv: $(STAMP)
@@ -46,10 +46,27 @@ demo: $(STAMP)  ## the main job, offline: sample blogosphere on 127.0.0.1 -> dat
 test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Prefect flow runs)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run
+bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run (pipeline: bench/results.md)
 	$(BIN)/python -m bench.crawl
+	$(BIN)/python -m bench.pipeline $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES))
 
-eval: eval-extract eval-loaded  ## every evaluation (heavy; not part of make test)
+chromium:  ## Debian's chromium, for the browser test and bench-report (apt-get when missing, as root or with sudo)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "chromium is not installed and installing it needs root: apt-get install chromium" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@chromium --version
+
+test-browser: $(STAMP) chromium  ## the report opened in headless Chromium (installs chromium when missing)
+	REQUIRE_CHROMIUM=1 $(BIN)/python -m pytest -q -rA tests/flows/test_report_browser.py
+
+bench-report: $(STAMP) chromium  ## the report of a 10,000-post warehouse: HTML size and time to drawn in Chromium
+	$(BIN)/python -m bench.report
+
+eval: eval-extract eval-loaded eval-stance  ## every evaluation (heavy; not part of make test)
+
+eval-stance: $(STAMP)  ## stance (NewsMTSC, IBM unseen topics) and leaning (AllSides, hyperpartisan; folds by outlet) vs TF-IDF+LR, and the default models
+	$(BIN)/python -m transform.evaluation.stance --check
 
 eval-loaded: $(STAMP)  ## loaded-language metrics on ../shared BABE dev: our model (+ embeddings when installed), the default model, TF-IDF+LR
 	$(BIN)/python -m transform.loaded.evaluate --check

@@ -5,6 +5,8 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
     SlantError
      ├── ConfigError          bad settings (slant.toml or SLANT_* variables)
      │    ├── SourcesError    a sources file that does not validate (names file, entry, field)
+     │    ├── TargetsError    a targets file that does not validate (names file, entry, field, expected)
+     │    ├── ModelError      a model directory that cannot be used (missing, unreadable, wrong task)
      │    └── MissingExtra    a feature needs an optional extra that is not installed (names the install command)
      ├── FetchError           a URL could not be fetched; ``url`` says which
      │    ├── Blocked         we refused it ourselves: scheme, private address, robots.txt
@@ -14,8 +16,13 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      │    └── UnsupportedContent  not HTML, XML or JSON, whatever Content-Type claims
      ├── ParseError           a page, feed or sitemap that yields nothing usable
      ├── ArchiveCorrupt       a raw-archive (WARC) record that cannot be read back intact
-     └── WarehouseError       the DuckDB warehouse cannot be used
-          └── DatabaseLocked  another process holds the database file
+     ├── HealthGateFailed     a nightly run stored its posts but failed its health gates
+     ├── WarehouseError       the DuckDB warehouse cannot be used
+     │    ├── DatabaseLocked  another process holds the database file (``pid``, ``command``, ``holder_writes``)
+     │    ├── RunLocked       another writing run (nightly, reprocess, reclassify) is in progress
+     │    └── DiskFull        free disk space is under the settings' minimum
+     └── PublishError         a dataset release cannot be written or read (target not empty, bad
+                              takedown file, metadata that does not validate, not a release)
 
 Messages are written for the person reading the log: what failed, where, and what to do.
 """
@@ -33,6 +40,14 @@ class ConfigError(SlantError):
 
 class SourcesError(ConfigError):
     """A sources file that does not validate."""
+
+
+class TargetsError(ConfigError):
+    """A targets file (or a target given on the command line) that does not validate."""
+
+
+class ModelError(ConfigError):
+    """A model directory that is missing, unreadable, or made for another task."""
 
 
 class MissingExtra(ConfigError):
@@ -89,9 +104,33 @@ class ArchiveCorrupt(SlantError):
     """A WARC record that cannot be read back intact (bad ref, damaged file, digest mismatch)."""
 
 
+class HealthGateFailed(SlantError):
+    """Too many sources failed their health gates; the run is marked failed (nothing is lost)."""
+
+
 class WarehouseError(SlantError):
     """The DuckDB warehouse cannot be used."""
 
 
 class DatabaseLocked(WarehouseError):
     """Another process holds the DuckDB file."""
+
+    def __init__(
+        self, message: str, *, pid: int | None = None, command: str | None = None, holder_writes: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.pid = pid  # the holder's process id, as DuckDB reports it
+        self.command = command  # its command line, when this machine can see it
+        self.holder_writes = holder_writes  # False when the holder only reads
+
+
+class RunLocked(WarehouseError):
+    """Another writing run holds the database's run lock."""
+
+
+class DiskFull(WarehouseError):
+    """Less free disk space than the settings require."""
+
+
+class PublishError(SlantError):
+    """A dataset release cannot be written, or a directory is not a release."""

@@ -103,6 +103,7 @@ class Harvest:
     platform: str | None = None  # the platform the source was read as
     gave_up: str | None = None  # why the host was abandoned for the night, if it was
     skipped: int = 0  # requests not made because the host was abandoned
+    listed: int = 0  # post candidates its indexes (API, feeds, sitemaps, links) listed tonight
 
 
 def _failure(source_id: str, url: str, role: str, exc: FetchError, started: datetime) -> FetchRecord:
@@ -401,6 +402,7 @@ def harvest_source(
     harvest = Harvest(source.id)
     try:
         listed = index_candidates(client, harvest, source, known, since=since, backfill=backfill)
+        harvest.listed = len(listed)
         fetched: set[str] = set()
         for entry in listed + revalidation_entries(known, listed, revalidate_after):
             if since is not None and entry.published is not None and entry.published < since:

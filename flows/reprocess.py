@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,9 @@ from prefect import flow  # noqa: E402
 
 from extract.harvest import CacheHint, harvest_source  # noqa: E402
 from extract.replay import ArchiveClient  # noqa: E402
-from flows.nightly import transform_task  # noqa: E402
+from flows.nightly import labeller_for, opinion_models_for, transform_task, write_opinions  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
-from transform.lexicon import load_lexicon  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
 from warehouse.load import (  # noqa: E402
     archived_runs,
@@ -37,6 +37,8 @@ from warehouse.load import (  # noqa: E402
     start_run,
     stored_sources,
 )
+from warehouse.loaded import register_model  # noqa: E402
+from warehouse.runlock import run_lock  # noqa: E402
 
 _EVERYTHING = datetime.min.replace(tzinfo=UTC)  # re-check every archived post URL of a replayed run
 
@@ -54,14 +56,22 @@ def reprocess(
     settings = load_settings(Path(config_file) if config_file else None, **{**(overrides or {}), "db_path": db_path})
     run_id = str(flow_run.id or uuid.uuid4())
     started = time.monotonic()
-    lexicon_version = load_lexicon().version
-    con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    labeller = labeller_for(settings)
+    opinions = opinion_models_for(settings)
+    lock = ExitStack()
+    lock.enter_context(run_lock(settings.db_path, "reprocess"))  # released in the finally below
+    try:
+        con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    except BaseException:
+        lock.close()
+        raise
     counts = {"runs": 0, "pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failures": 0}
     errors: list[str] = []
     status = "failed"
     try:
         runs = archived_runs(con)
         start_run(con, run_id, "reprocess", code_version(), datetime.now(UTC))
+        register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), datetime.now(UTC))
         wanted = [s for s in stored_sources(con) if sources is None or s.id in sources]
         for replayed in runs:
             counts["runs"] += 1
@@ -76,8 +86,9 @@ def reprocess(
                 errors.extend(harvest.errors)
                 for start in range(0, len(harvest.pages), settings.batch_size):
                     batch = harvest.pages[start : start + settings.batch_size]
-                    posts, failures = transform_task(f"reprocess-{source.id}", batch, lexicon_version)
+                    posts, failures = transform_task(f"reprocess-{source.id}", batch, labeller.path, opinions)
                     loaded = load_posts(con, run_id, posts)
+                    write_opinions(con, posts, opinions, datetime.now(UTC))
                     counts["pages"] += len(batch)
                     counts["new"] += loaded.new
                     counts["updated"] += loaded.updated
@@ -93,6 +104,9 @@ def reprocess(
             "errors": errors[:200],
             "seconds": round(time.monotonic() - started, 2),
         }
-        finish_run(con, run_id, status, summary)
-        con.close()
+        try:
+            finish_run(con, run_id, status, summary)
+            con.close()
+        finally:
+            lock.close()
     return summary

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -24,8 +24,16 @@ from pydantic_settings import (
 from extract.errors import ConfigError
 from extract.fetch import FetchPolicy
 from extract.guard import PrivatePolicy
+from warehouse.health import HealthThresholds
 
 CONTACT_URL = "https://github.com/slant-project/slant"
+# The shipped targets file (current UK and US parties, leaders, a few policies), found beside the code.
+DEFAULT_TARGETS = Path(__file__).resolve().parents[1] / "sources" / "targets.yaml"
+
+
+def _user_model_cache() -> Path:
+    """``$XDG_CACHE_HOME/slant/models`` (default ``~/.cache/slant/models``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "slant" / "models"
 
 
 class Settings(BaseSettings):
@@ -55,6 +63,16 @@ class Settings(BaseSettings):
     max_hosts_in_parallel: int = Field(8, ge=1)
     # Posts per transform/load batch: large enough that per-task overhead is <1% of the work.
     batch_size: int = Field(200, ge=1)
+    # Where transform batches run: "threads" in the flow process (the default: nothing to set
+    # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
+    # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.
+    task_runner: Literal["threads", "dask"] = "threads"
+    # A running Dask scheduler (tcp://host:8786) for task_runner = "dask"; None starts a
+    # LocalCluster on 127.0.0.1 for the run and stops it afterwards.
+    dask_address: str | None = None
+    # LocalCluster worker processes (one thread each: the transform is CPU-bound Python, so a
+    # second thread in a process only contends for its GIL). One per core of the 2-core target.
+    dask_workers: int = Field(2, ge=1)
     # Stored posts younger than this are re-checked every night (a conditional GET, usually a
     # 304), so edits and deletions are seen; bloggers rarely touch posts older than a month.
     revalidate_days: int = Field(30, ge=0)
@@ -64,6 +82,58 @@ class Settings(BaseSettings):
     # How long a writer waits for another process to release the database before failing.
     db_lock_wait_s: float = Field(60.0, ge=0)
     allow_private: Annotated[bool | list[str], NoDecode] = False
+    # Releases (slant publish). The text policy applies to every source whose sources-file entry
+    # does not say `republish: false` (those always get "none"); "excerpt" is the default because
+    # a release is redistributed, and a short excerpt plus the labelled sentences is what a
+    # reader needs to judge a label, not the whole copyrighted post.
+    release_text: Literal["full", "excerpt", "none"] = "excerpt"
+    # 300 characters is about two sentences: enough to identify the post and its framing, short
+    # enough to stay a quotation rather than a copy.
+    release_excerpt_chars: int = Field(300, ge=0)
+    # URLs and source ids that no release may carry. A missing file is an error, never "nothing
+    # to exclude", so a release run from the wrong directory cannot skip the takedowns.
+    takedown_file: Path = Path("takedown.txt")
+    # Our labels and metadata; the posts' own words stay their authors' (the dataset card says so).
+    release_license: str = "cc-by-4.0"
+    release_name: str = "slant-political-blogs"
+    release_homepage: str = CONTACT_URL
+    # Health gates (docs/operations.md). A source is flagged when tonight's posts fall under
+    # half its 14-night median, or when most pages extract to nothing or to fewer words than
+    # health_short_words (a blog post under 50 words is a teaser or a broken theme, not a post).
+    health_short_words: int = Field(50, ge=0)
+    health_min_yield_ratio: float = Field(0.5, ge=0, le=1)
+    health_max_short_share: float = Field(0.5, ge=0, le=1)
+    health_max_no_date_share: float = Field(0.5, ge=0, le=1)
+    # Many blogs never name an author; only a near-total loss of bylines is a signal.
+    health_max_no_author_share: float = Field(0.9, ge=0, le=1)
+    health_max_fallback_share: float = Field(0.5, ge=0, le=1)
+    health_max_error_rate: float = Field(0.5, ge=0, le=1)
+    # The run fails when at least this share of sources is flagged: that is an outage or a
+    # broken extractor, not one blog's theme change (which only warns).
+    health_fail_share: float = Field(0.5, gt=0, le=1)
+    # Called with the run's health summary (JSON POST) after every nightly run; None: no call.
+    webhook_url: str | None = None
+    # Stop before writing when the database's disk has less free space than this: DuckDB needs
+    # room for its WAL and checkpoint, and a full disk mid-checkpoint is the one crash to avoid.
+    min_free_disk_mb: int = Field(500, ge=0)
+    # The loaded-language model that labels posts (a `slant train loaded` directory); None means
+    # the shipped default, built from the project's own examples into models_dir on first use.
+    loaded_model: Path | None = None
+    # Built models are cached per user, not per database: building the default takes ~15-40 s
+    # and is the same for every database on the machine.
+    models_dir: Path = Field(default_factory=_user_model_cache)
+    # The targets stance is measured toward (docs/stance.md); the shipped file covers the parties
+    # and leaders the sample blogs and most UK/US political blogs write about.
+    targets_path: Path = DEFAULT_TARGETS
+    # Stance and leaning models (`slant train stance|leaning` directories); None means the shipped
+    # defaults, trained on the project's own examples and built into models_dir on first use.
+    stance_model: Path | None = None
+    leaning_model: Path | None = None
+    # The HTML report (docs/report.md) each successful nightly run leaves behind. Default path:
+    # beside the database and named after it (data/slant.duckdb -> data/slant.report.html), so
+    # two warehouses in one folder never overwrite each other's report. `report = false` stops it.
+    report: bool = True
+    report_path: Path | None = None
 
     @field_validator("allow_private", mode="before")
     @classmethod
@@ -94,12 +164,28 @@ class Settings(BaseSettings):
         """Where the WARC files go: ``archive_dir``, or ``archive/`` beside the database."""
         return self.archive_dir if self.archive_dir is not None else self.db_path.parent / "archive"
 
+    @property
+    def report_file(self) -> Path:
+        """Where the report goes: ``report_path``, or ``<database name>.report.html`` beside the database."""
+        return self.report_path if self.report_path is not None else self.db_path.with_suffix(".report.html")
+
     def private_policy(self) -> PrivatePolicy:
         if self.allow_private is True:
             return PrivatePolicy(any_host=True)
         if self.allow_private is False:
             return PrivatePolicy()
         return PrivatePolicy(hosts=frozenset(h.lower() for h in self.allow_private))
+
+    def health_thresholds(self) -> HealthThresholds:
+        return HealthThresholds(
+            min_yield_ratio=self.health_min_yield_ratio,
+            max_short_share=self.health_max_short_share,
+            max_no_date_share=self.health_max_no_date_share,
+            max_no_author_share=self.health_max_no_author_share,
+            max_fallback_share=self.health_max_fallback_share,
+            max_error_rate=self.health_max_error_rate,
+            fail_share=self.health_fail_share,
+        )
 
     def fetch_policy(self) -> FetchPolicy:
         return FetchPolicy(

@@ -36,3 +36,20 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def labeller():  # type: ignore[no-untyped-def]
+    """The shipped default loaded-language model, built once per machine into the user's model cache."""
+    from flows.settings import _user_model_cache
+    from transform.labelling import load_labeller
+
+    return load_labeller(None, _user_model_cache())
+
+
+@pytest.fixture(scope="session")
+def labelled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small labelled warehouse (tests/warehouse/labelled.py), built once; copy it before changing it."""
+    from tests.warehouse.labelled import build_labelled_db
+
+    return build_labelled_db(tmp_path_factory.mktemp("labelled") / "w.duckdb")

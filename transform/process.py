@@ -1,4 +1,4 @@
-"""One page in, one labelled post out: clean → segment → score.
+"""One page in, one labelled post out: clean → segment → voice → loaded-language model.
 
 This is the code path shared by the nightly flow and the command line. A page that cannot be
 cleaned becomes a ``Failure`` with its reason; it never raises, so one bad page costs one post,
@@ -10,16 +10,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from extract.errors import ParseError
 from extract.harvest import Page
 from transform.clean import CleanPost, clean_entry, clean_page
 from transform.dedup import Fingerprint, fingerprint
-from transform.lexicon import LOADED_THRESHOLD, Lexicon, Span, find_spans, post_score, sentence_scores
+from transform.defaults import LeaningLabeller, StanceLabeller
+from transform.labelling import Labeller, LoadedLabels, label_loaded
+from transform.lexicon import Span
+from transform.opinion import OpinionLabels, label_opinions
 from transform.segment import Sentence, segment
-from transform.voice import HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS, QuoteSpan, SentenceVoice, attribute_voice
+from transform.targets import Target
+from transform.voice import QuoteSpan, SentenceVoice, attribute_voice
 
 _WORD = re.compile(r"\w+")
 
@@ -39,17 +43,26 @@ class ProcessedPost:
     sentences: tuple[Sentence, ...]
     voices: tuple[SentenceVoice, ...]
     quotes: tuple[QuoteSpan, ...]
-    spans: tuple[Span, ...]
-    sentence_scores: tuple[float, ...]
-    loaded_score: float
+    labels: LoadedLabels
     model_version: str
     fingerprint: Fingerprint
+    opinions: OpinionLabels | None = None  # stance and leaning, when the flow asked for them
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return self.labels.spans
+
+    @property
+    def sentence_scores(self) -> tuple[float, ...]:
+        return self.labels.scores
+
+    @property
+    def loaded_score(self) -> float:
+        return self.labels.post_score
 
     @property
     def loaded_sentence_share(self) -> float:
-        if not self.sentence_scores:
-            return 0.0
-        return sum(s > LOADED_THRESHOLD for s in self.sentence_scores) / len(self.sentence_scores)
+        return self.labels.loaded_share
 
 
 @dataclass(frozen=True)
@@ -61,30 +74,13 @@ class Failure:
     reason: str
 
 
-def _in_voice(spans: list[Span], voices: list[SentenceVoice], quotes: list[QuoteSpan]) -> list[Span]:
-    """Mark each loaded span quoted when it lies in someone else's words.
-
-    A span is quoted when its whole sentence is quoted, or when it falls inside a quotation
-    (blockquote or quotation marks) of a mixed sentence. Scare quotes and reported speech are
-    the author's wording, so spans there stay in the author's voice.
-    """
-    verbatim = [(q.start, q.end) for q in quotes if q.how in (HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS)]
-    out = []
-    for span in spans:
-        quoted = voices[span.sentence_no].is_quote or any(s <= span.start and span.end <= e for s, e in verbatim)
-        out.append(dataclasses.replace(span, is_quote=quoted))
-    return out
-
-
 def label_post(
-    source_id: str, url: str, final_url: str, body_sha256: str, post: CleanPost, lexicon: Lexicon
+    source_id: str, url: str, final_url: str, body_sha256: str, post: CleanPost, labeller: Labeller
 ) -> ProcessedPost:
-    """Segment and score an already cleaned post."""
+    """Segment, attribute voice and label an already cleaned post."""
     text = post.text
     sentences = segment(post.paragraphs)
     voices, quotes = attribute_voice(text, post.paragraphs, sentences)
-    spans = _in_voice(find_spans(text, sentences, lexicon), voices, quotes)
-    scores = sentence_scores(sentences, spans)
     return ProcessedPost(
         source_id=source_id,
         url=url,
@@ -97,15 +93,13 @@ def label_post(
         sentences=tuple(sentences),
         voices=tuple(voices),
         quotes=tuple(quotes),
-        spans=tuple(spans),
-        sentence_scores=tuple(scores),
-        loaded_score=post_score(scores),
-        model_version=lexicon.version,
+        labels=label_loaded(text, sentences, voices, quotes, labeller),
+        model_version=labeller.version,
         fingerprint=fingerprint(text),
     )
 
 
-def process_page(page: Page, lexicon: Lexicon) -> ProcessedPost | Failure:
+def process_page(page: Page, labeller: Labeller) -> ProcessedPost | Failure:
     """Clean, segment and score one fetched page."""
     try:
         if page.text_source != "page" and page.entry is not None:
@@ -117,14 +111,30 @@ def process_page(page: Page, lexicon: Lexicon) -> ProcessedPost | Failure:
         return Failure(page.source_id, page.url, str(exc))
     except Exception as exc:  # noqa: BLE001 - the extractor's bugs must cost one page only
         return Failure(page.source_id, page.url, f"{page.url}: extractor crashed: {type(exc).__name__}: {exc}")
-    return label_post(page.source_id, page.url, page.final_url, page.body_sha256, post, lexicon)
+    return label_post(page.source_id, page.url, page.final_url, page.body_sha256, post, labeller)
 
 
-def process_batch(pages: Iterable[Page], lexicon: Lexicon) -> tuple[list[ProcessedPost], list[Failure]]:
+def process_batch(pages: Iterable[Page], labeller: Labeller) -> tuple[list[ProcessedPost], list[Failure]]:
     """Process every page; the posts and the failures, in input order."""
     done: list[ProcessedPost] = []
     failed: list[Failure] = []
     for page in pages:
-        result = process_page(page, lexicon)
+        result = process_page(page, labeller)
         (failed if isinstance(result, Failure) else done).append(result)  # type: ignore[arg-type]
     return done, failed
+
+
+def add_opinions(
+    posts: Sequence[ProcessedPost],
+    targets: Sequence[Target],
+    stance: StanceLabeller | None,
+    leaning: LeaningLabeller | None,
+) -> list[ProcessedPost]:
+    """``posts`` with their stances toward ``targets`` and their leaning (``transform.opinion``)."""
+    return [
+        dataclasses.replace(
+            p,
+            opinions=label_opinions(p.text, p.sentences, p.voices, p.quotes, targets, stance, leaning, p.post.title),
+        )
+        for p in posts
+    ]

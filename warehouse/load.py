@@ -21,8 +21,23 @@ from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord
 from extract.sources import Source
 from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
 from transform.process import ProcessedPost
+from warehouse.loaded import PostLabels, insert_arrow, write_loaded_labels
+from warehouse.validate import Rejected
 
 _TS = pa.timestamp("us", tz="UTC")
+_URL_STATE = pa.schema(
+    [
+        ("url", pa.string()),
+        ("source_id", pa.string()),
+        ("role", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("fetched_at", _TS),
+        ("last_checked_at", _TS),
+        ("body", pa.string()),
+    ]
+)
+_URL_STATE_COLUMNS = _URL_STATE.names
 
 # Before an edited post is overwritten, its current text becomes the next numbered version.
 _KEEP_OLD_VERSIONS = """
@@ -65,11 +80,15 @@ class LoadCounts:
 
 def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime) -> None:
     """Insert new sources and refresh the descriptive fields of known ones (``added_at`` stays)."""
-    rows = [(s.id, s.name, s.url, s.feed, s.platform, s.country, s.language, s.leaning, now) for s in sources]
+    rows = [
+        (s.id, s.name, s.url, s.feed, s.platform, s.country, s.language, s.leaning, now, s.republish) for s in sources
+    ]
     con.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+        "INSERT INTO sources (source_id, name, url, feed_url, platform, country, language, leaning, added_at, "
+        "republish) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
         "name = excluded.name, url = excluded.url, feed_url = excluded.feed_url, platform = excluded.platform, "
-        "country = excluded.country, language = excluded.language, leaning = excluded.leaning",
+        "country = excluded.country, language = excluded.language, leaning = excluded.leaning, "
+        "republish = excluded.republish",
         rows,
     )
 
@@ -156,18 +175,29 @@ def save_url_state(con: duckdb.DuckDBPyConnection, records: Iterable[FetchRecord
         for r in records
         if r.role in roles and r.role in QUIET_404_ROLES and r.status_code == 404
     ]
-    fresh += missing
-    if fresh:
-        con.executemany(
-            "INSERT INTO url_state (url, source_id, role, etag, last_modified, fetched_at, last_checked_at, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET role = excluded.role, "
-            "etag = excluded.etag, "
-            "last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, "
-            "last_checked_at = excluded.last_checked_at, body = excluded.body",
-            fresh,
-        )
+    # One statement each, not one per row: DuckDB runs an executemany upsert at ~10 ms a row, which
+    # made this most of a batch's load time. The last record of a URL wins, as it did row by row.
+    rows = list({row[0]: row for row in fresh + missing}.values())
+    if rows:
+        columns = zip(*rows, strict=True)
+        con.register("_url_state", pa.table(dict(zip(_URL_STATE_COLUMNS, columns, strict=True)), schema=_URL_STATE))
+        try:
+            con.execute(
+                "INSERT INTO url_state (url, source_id, role, etag, last_modified, fetched_at, last_checked_at, body) "
+                "SELECT * FROM _url_state ON CONFLICT (url) DO UPDATE SET role = excluded.role, "
+                "etag = excluded.etag, "
+                "last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, "
+                "last_checked_at = excluded.last_checked_at, body = excluded.body"
+            )
+        finally:
+            con.unregister("_url_state")
     if checked:
-        con.executemany("UPDATE url_state SET last_checked_at = ? WHERE url = ?", checked)
+        latest = {url: when for when, url in checked}
+        con.register("_checked", pa.table({"url": list(latest), "at": pa.array(list(latest.values()), _TS)}))
+        try:
+            con.execute("UPDATE url_state SET last_checked_at = c.at FROM _checked c WHERE url_state.url = c.url")
+        finally:
+            con.unregister("_checked")
 
 
 def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
@@ -216,6 +246,20 @@ def _sentences_table(posts: Sequence[ProcessedPost]) -> pa.Table:
     )
 
 
+def _quotes_table(posts: Sequence[ProcessedPost]) -> pa.Table:
+    rows = [(post_id_for(p.post.canonical_url), n, q) for p in posts for n, q in enumerate(p.quotes)]
+    return pa.table(
+        {
+            "post_id": pa.array([pid for pid, _, _ in rows], pa.string()),
+            "quote_no": pa.array([n for _, n, _ in rows], pa.int32()),
+            "start_char": pa.array([q.start for _, _, q in rows], pa.int32()),
+            "end_char": pa.array([q.end for _, _, q in rows], pa.int32()),
+            "how": pa.array([q.how for _, _, q in rows], pa.string()),
+            "speaker": pa.array([q.speaker for _, _, q in rows], pa.string()),
+        }
+    )
+
+
 def _comments_table(posts: Sequence[ProcessedPost]) -> pa.Table:
     rows = [(post_id_for(p.post.canonical_url), n, c) for p in posts for n, c in enumerate(p.post.comments)]
     return pa.table(
@@ -227,47 +271,6 @@ def _comments_table(posts: Sequence[ProcessedPost]) -> pa.Table:
             "text": pa.array([c.text for _, _, c in rows], pa.string()),
         }
     )
-
-
-def _spans_table(posts: Sequence[ProcessedPost]) -> pa.Table:
-    rows = [(post_id_for(p.post.canonical_url), p.model_version, s) for p in posts for s in p.spans]
-    return pa.table(
-        {
-            "post_id": pa.array([pid for pid, _, _ in rows], pa.string()),
-            "sentence_no": pa.array([s.sentence_no for _, _, s in rows], pa.int32()),
-            "start_char": pa.array([s.start for _, _, s in rows], pa.int32()),
-            "end_char": pa.array([s.end for _, _, s in rows], pa.int32()),
-            "text": pa.array([s.text for _, _, s in rows], pa.string()),
-            "category": pa.array([s.category for _, _, s in rows], pa.string()),
-            "score": pa.array([s.score for _, _, s in rows], pa.float64()),
-            "model_version": pa.array([mv for _, mv, _ in rows], pa.string()),
-            "is_quote": pa.array([s.is_quote for _, _, s in rows], pa.bool_()),
-        }
-    )
-
-
-def _scores_table(posts: Sequence[ProcessedPost], now: datetime) -> pa.Table:
-    return pa.table(
-        {
-            "post_id": [post_id_for(p.post.canonical_url) for p in posts],
-            "model_version": [p.model_version for p in posts],
-            "loaded_score": pa.array([p.loaded_score for p in posts], pa.float64()),
-            "loaded_sentence_share": pa.array([p.loaded_sentence_share for p in posts], pa.float64()),
-            "n_sentences": pa.array([len(p.sentences) for p in posts], pa.int32()),
-            "n_spans": pa.array([len(p.spans) for p in posts], pa.int32()),
-            "scored_at": pa.array([now] * len(posts), _TS),
-        }
-    )
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: str, data: pa.Table) -> None:
-    if data.num_rows == 0:
-        return
-    con.register("_batch", data)
-    try:
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM _batch")
-    finally:
-        con.unregister("_batch")
 
 
 def load_posts(
@@ -314,35 +317,23 @@ def load_posts(
                 con.execute(_UPSERT_POSTS)
             finally:
                 con.unregister("_posts")
-            versions = sorted({p.model_version for p in changed})
-            for table in ("sentences", "loaded_spans", "post_scores"):
-                where = "post_id IN (SELECT unnest(?))"
-                params: list[object] = [changed_ids]
-                if table != "sentences":
-                    where += " AND model_version IN (SELECT unnest(?))"
-                    params.append(versions)
-                con.execute(f"DELETE FROM {table} WHERE {where}", params)
-            _insert(
+            for table in ("sentences", "quotes"):
+                con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [changed_ids])
+            insert_arrow(
                 con,
                 "sentences",
                 "post_id, sentence_no, paragraph_no, start_char, end_char, text, is_quote, "
                 "speaker, voice, quoted_share",
                 _sentences_table(changed),
             )
-            _insert(
+            insert_arrow(con, "quotes", "post_id, quote_no, start_char, end_char, how, speaker", _quotes_table(changed))
+            write_loaded_labels(
                 con,
-                "loaded_spans",
-                "post_id, sentence_no, start_char, end_char, text, category, score, model_version, is_quote",
-                _spans_table(changed),
-            )
-            _insert(
-                con,
-                "post_scores",
-                "post_id, model_version, loaded_score, loaded_sentence_share, n_sentences, n_spans, scored_at",
-                _scores_table(changed, datetime.now(UTC)),
+                [PostLabels(post_id_for(p.post.canonical_url), p.model_version, p.labels) for p in changed],
+                datetime.now(UTC),
             )
             con.execute("DELETE FROM comments WHERE post_id IN (SELECT unnest(?))", [changed_ids])
-            _insert(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
+            insert_arrow(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
             _save_fingerprints(con, changed)
             _link_duplicates(con, changed_ids)
         save_url_state(con, records, frozenset({"post"}))
@@ -387,7 +378,7 @@ def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[Processed
     ids = [post_id_for(p.post.canonical_url) for p in posts]
     con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [ids])
     con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [ids])
-    _insert(
+    insert_arrow(
         con,
         "post_fingerprints",
         "post_id, signature",
@@ -403,7 +394,7 @@ def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[Processed
         for pid, p in zip(ids, posts, strict=True)
         for band, bucket in enumerate(p.fingerprint.bands)
     ]
-    _insert(
+    insert_arrow(
         con,
         "post_bands",
         "post_id, band, bucket",
@@ -477,3 +468,48 @@ def stored_sources(con: duckdb.DuckDBPyConnection) -> list[Source]:
         "SELECT source_id, name, url, feed_url, platform, country, language, leaning FROM sources ORDER BY 1"
     ).fetchall()
     return [Source(*row) for row in rows]
+
+
+def quarantine(con: duckdb.DuckDBPyConnection, run_id: str, rejected: Sequence[Rejected], now: datetime) -> None:
+    """Keep posts that failed validation out of the tables, with the reason, for someone to look at."""
+    if not rejected:
+        return
+    con.executemany(
+        "INSERT INTO quarantine (run_id, source_id, url, table_name, reason, payload, quarantined_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                run_id,
+                r.post.source_id,
+                r.post.url,
+                r.table,
+                r.reason,
+                json.dumps(
+                    {
+                        "canonical_url": r.post.post.canonical_url,
+                        "title": r.post.post.title,
+                        "text_sha256": r.post.text_sha256,
+                        "model_version": r.post.model_version,
+                    }
+                ),
+                now,
+            ]
+            for r in rejected
+        ],
+    )
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """Mark runs still 'running' as 'abandoned' (call only while holding the run lock); their ids."""
+    rows = con.execute(
+        "UPDATE runs SET status = 'abandoned', finished_at = ? WHERE status = 'running' RETURNING run_id", [now]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def add_run_stats(con: duckdb.DuckDBPyConnection, run_id: str, extra: Mapping[str, object]) -> None:
+    """Merge ``extra`` into a finished run's ``stats`` (e.g. the report written after the run)."""
+    con.execute(
+        "UPDATE runs SET stats = json_merge_patch(coalesce(stats, '{}'::JSON), ?::JSON) WHERE run_id = ?",
+        [json.dumps(extra, default=str, sort_keys=True), run_id],
+    )

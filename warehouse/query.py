@@ -1,4 +1,5 @@
-"""Run SQL against the warehouse for people: read-only by default, rendered as table, CSV or JSON."""
+"""Run SQL against the warehouse for people: read-only by default, rendered as table, CSV or JSON, or
+written straight to a Parquet file by DuckDB."""
 
 from __future__ import annotations
 
@@ -60,3 +61,19 @@ def to_csv(result: QueryResult) -> str:
 def to_json(result: QueryResult) -> str:
     """JSON lines, one object per row."""
     return "".join(json.dumps(dict(zip(result.columns, map(_plain, row), strict=True))) + "\n" for row in result.rows)
+
+
+def export_parquet(db_path: Path, sql: str, out: Path, *, write: bool = False, wait_s: float = 0.0) -> int:
+    """Write the result of ``sql`` to the Parquet file ``out`` (zstd) with DuckDB's ``COPY``; the row count."""
+    query = sql.strip().rstrip(";").strip()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con = connect(db_path, read_only=not write, wait_s=wait_s)
+    try:
+        row = con.execute(
+            f"COPY ({query}) TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()
+        return int(row[0]) if row else 0
+    except duckdb.Error as exc:
+        raise WarehouseError(f"query failed: {exc}") from exc
+    finally:
+        con.close()

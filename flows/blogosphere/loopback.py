@@ -4,6 +4,7 @@ cut its keep-alive clients on exit (so nothing keeps answering after a ``with`` 
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from contextlib import suppress
 from http.server import ThreadingHTTPServer
@@ -39,6 +40,12 @@ class TrackingServer(ThreadingHTTPServer):
         """Remember (or forget) a client connection."""
         with self._open_lock:
             (self._open.add if is_open else self._open.discard)(conn)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client hanging up mid keep-alive (a crawler process exiting) is routine: no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def drop_connections(self) -> None:
         """Shut down every client connection still open (idle keep-alives included)."""

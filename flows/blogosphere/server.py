@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
 from flows.blogosphere.content import load_blogs
 from flows.blogosphere.loopback import LockedLog, TrackingServer
-from flows.blogosphere.model import RequestRecord
+from flows.blogosphere.model import Blog, RequestRecord
 from flows.blogosphere.pages import SiteRoutes
 from flows.blogosphere.responder import answer
 from flows.blogosphere.site import build_routes
@@ -89,15 +89,20 @@ def serve(
     day: int = 0,
     latency_s: float = 0.0,
     ports: Mapping[str, int] | None = None,
+    redesigned: frozenset[str] = frozenset(),
+    blogs: Sequence[Blog] | None = None,
+    build: Callable[[Blog, int, str], SiteRoutes] = build_routes,
 ) -> Iterator[Blogosphere]:
     """Run every sample blog as it stands on ``day`` and yield where they are.
 
     Each blog listens on its own free port unless ``ports`` (site id -> port, e.g. an earlier
     run's ``Blogosphere.ports``) pins it, which is how a test serves day 1 at day 0's URLs.
-    ``latency_s`` delays every response, for benchmarks. All servers, and any connections
-    still open to them, are shut down when the block exits.
+    ``latency_s`` delays every response, for benchmarks. Sites in ``redesigned`` serve their post
+    pages as a script-rendered shell (see ``site.build_routes``). All servers, and any connections
+    still open to them, are shut down when the block exits. ``blogs`` replaces the sample blogs
+    and ``build`` the renderer (the benchmarks serve a generated blogosphere, ``bench.corpus``).
     """
-    blogs = load_blogs()
+    blogs = tuple(blogs) if blogs is not None else load_blogs()
     records: list[RequestRecord] = []
     log: LockedLog[RequestRecord] = LockedLog(records)
     servers: list[_SiteServer] = []
@@ -108,7 +113,11 @@ def serve(
         sites = []
         for blog, server in zip(blogs, servers, strict=True):
             base = f"http://{host}:{server.server_address[1]}/"
-            server.routes = build_routes(blog, day, base)
+            server.routes = (
+                build_routes(blog, day, base, redesigned=blog.id in redesigned)
+                if build is build_routes
+                else build(blog, day, base)
+            )
             sites.append(site_of(blog, base))
         for server in servers:
             thread = threading.Thread(

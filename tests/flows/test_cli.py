@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from transform.clean import CleanPost, Paragraph
-from transform.lexicon import load_lexicon
+from transform.labelling import Labeller
 from transform.process import label_post
 from warehouse.db import open_warehouse
 from warehouse.load import load_posts
@@ -23,7 +23,7 @@ def slant(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, labeller: Labeller) -> Path:
     path = tmp_path / "data" / "w.duckdb"
     con = open_warehouse(path)
     post = CleanPost(
@@ -36,9 +36,7 @@ def db(tmp_path: Path) -> Path:
         "en",
         (Paragraph("These fools again."), Paragraph("Calm line.")),
     )
-    load_posts(
-        con, "run1", [label_post("src", "https://a.example/1", "https://a.example/1", "x", post, load_lexicon())]
-    )
+    load_posts(con, "run1", [label_post("src", "https://a.example/1", "https://a.example/1", "x", post, labeller)])
     con.close()
     return path
 
@@ -82,11 +80,32 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "sql",
         "migrate",
         "check-sources",
+        "check-targets",
         "serve-sample",
         "reprocess",
         "extract",
         "classify",
         "train",
+        "publish",
+        "diff-release",
     ):
         assert command in result.stdout
     assert "--sources" in slant("nightly", "--help", cwd=tmp_path).stdout
+
+
+def test_check_targets_accepts_the_shipped_file_and_names_problems_in_a_bad_one(tmp_path: Path) -> None:
+    from flows.settings import DEFAULT_TARGETS
+
+    good = slant("check-targets", str(DEFAULT_TARGETS), cwd=tmp_path)
+    assert good.returncode == 0 and "targets, all valid" in good.stdout
+    bad = tmp_path / "t.yaml"
+    bad.write_text("targets:\n  - {id: x, name: X, kind: wizard}\n", encoding="utf-8")
+    result = slant("check-targets", str(bad), cwd=tmp_path)
+    assert result.returncode == 2 and "entry 1 (id 'x'): field 'kind'" in result.stderr
+
+
+def test_train_refuses_a_dataset_of_another_task(tmp_path: Path) -> None:
+    result = slant(
+        "train", "stance", "--dataset", "allsides", "--path", "x", "--out", str(tmp_path / "m"), cwd=tmp_path
+    )
+    assert result.returncode == 2 and "expected one of newsmtsc, ibm, jsonl" in result.stderr

@@ -216,3 +216,32 @@ def test_archive_refs_point_at_the_bodies_and_reprocess_rebuilds_posts_offline(t
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT post_id, text_sha256 FROM posts ORDER BY 1").fetchall() == before
     assert con.execute("SELECT count(*) FROM sentences").fetchone()[0] > 0  # type: ignore[index]
+
+
+def test_first_night_stores_stances_toward_the_sample_blogs_parties_and_source_ratings(
+    two_nights: dict[str, Any],
+) -> None:
+    """The sample blogs mention Labour, Conservatives, Reform UK, Democrats, Republicans: each gets stances,
+    each stance names its evidence sentences, and every source has its sources-file and model ratings."""
+    con = duckdb.connect(str(two_nights["db"]), read_only=True)
+    try:
+        targets = {r[0] for r in con.execute("SELECT DISTINCT target FROM stances").fetchall()}
+        bad = con.execute(
+            "SELECT count(*) FROM stances WHERE n_mentions < 1 OR label NOT IN ('favor', 'against', 'neither') "
+            "OR (label <> 'neither' AND len(evidence) = 0) OR scored_at IS NULL"
+        ).fetchone()[0]  # type: ignore[index]
+        orphans = con.execute(
+            "SELECT count(*) FROM mention_stances m LEFT JOIN target_mentions t USING (post_id, sentence_no, target, "
+            "start_char) WHERE t.post_id IS NULL"
+        ).fetchone()[0]  # type: ignore[index]
+        ratings = con.execute("SELECT method, count(DISTINCT source_id) FROM source_ratings GROUP BY 1").fetchall()
+        tasks = {r[0] for r in con.execute("SELECT task FROM models").fetchall()}
+        leaning = con.execute("SELECT count(*) FROM post_leaning").fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    assert {"labour", "conservatives", "reform-uk", "democratic-party", "republican-party"} <= targets
+    assert bad == 0 and orphans == 0
+    methods = dict(ratings)
+    assert methods.pop("sources-file") == 3 and len(methods) == 1 and next(iter(methods.values())) == 3
+    assert {"loaded", "stance", "leaning"} <= tasks
+    assert leaning == two_nights["c1"]["posts"]

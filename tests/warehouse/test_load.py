@@ -7,18 +7,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.settings import _user_model_cache
 from transform.clean import CleanPost, Paragraph
-from transform.lexicon import load_lexicon
+from transform.labelling import Labeller, load_labeller
 from transform.process import ProcessedPost, label_post
 from warehouse.db import open_warehouse
 from warehouse.load import load_posts, mark_deleted, post_id_for
 
-LEXICON = load_lexicon()
+
+def _labeller() -> Labeller:
+    """The shipped default model (built once per machine, then loaded once per process)."""
+    return load_labeller(None, _user_model_cache())
 
 
 def _post(url: str, *texts: str) -> ProcessedPost:
     clean = CleanPost(url, "Title", ("A. Writer",), None, None, ("tag",), "en", tuple(Paragraph(t) for t in texts))
-    return label_post("src", url, url, "sha", clean, LEXICON)
+    return label_post("src", url, url, "sha", clean, _labeller())
 
 
 @pytest.fixture()
@@ -108,3 +112,18 @@ def test_syndicated_copies_are_linked_to_the_earlier_original(con: duckdb.DuckDB
     kinds = {frozenset(link[:2]): link[2] for link in links}
     assert kinds[frozenset({"https://a.example/original", "https://c.example/same"})] == "exact"
     assert kinds[frozenset({"https://a.example/original", "https://b.example/reprint"})] == "near"
+
+
+def test_the_sources_file_republish_flag_reaches_the_sources_table(con: duckdb.DuckDBPyConnection) -> None:
+    from datetime import UTC, datetime
+
+    from extract.sources import Source
+    from warehouse.load import upsert_sources
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    upsert_sources(
+        con, [Source("a", "A", "https://a.example/", republish=False), Source("b", "B", "https://b.example/")], now
+    )
+    assert con.execute("SELECT source_id, republish FROM sources ORDER BY 1").fetchall() == [("a", False), ("b", True)]
+    upsert_sources(con, [Source("a", "A", "https://a.example/", republish=True)], now)  # the file changed its mind
+    assert con.execute("SELECT republish FROM sources WHERE source_id = 'a'").fetchall() == [(True,)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect, migrate, migrations, schema_version
+from warehouse.db import Migration, connect, migrate, migrations, schema_version
 
 CONTRACT = {
     "sources": {"source_id", "name", "url", "feed_url", "platform", "country", "language", "leaning", "added_at"},
@@ -82,3 +82,27 @@ def test_previous_version_database_is_upgraded_in_place_keeping_rows(tmp_path: P
     assert con.execute("SELECT post_id, text, authors FROM posts").fetchall() == [("p1", "Old text.", None)]
     assert "url_state" in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert migrate(con) == []  # idempotent
+
+
+def test_a_lower_numbered_migration_that_lands_later_is_still_applied(tmp_path: Path) -> None:
+    """A database built on a branch with 0006 and 0008 gets 0007 once it arrives, and nothing twice."""
+    shipped = migrations()
+    # 0007 (stance) is being written on another branch; until it ships, stand in for it.
+    stand_in = Migration(7, "late", "CREATE TABLE late (a INTEGER)")
+    with_7 = shipped if 7 in {m.version for m in shipped} else [*shipped, stand_in]
+    con = connect(tmp_path / "w.duckdb")
+    first = migrate(con, available=[m for m in with_7 if m.version != 7])
+    assert 7 not in first and 8 in first
+    assert migrate(con, available=with_7) == [7]
+    assert migrate(con, available=with_7) == []
+    versions = [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+    assert versions == sorted(m.version for m in with_7)
+
+
+def test_sources_gain_republish_defaulting_to_true_on_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = connect(path)
+    migrate(con, target=6)
+    con.execute("INSERT INTO sources VALUES ('a', 'A', 'https://a.example/', NULL, NULL, NULL, NULL, NULL, now())")
+    migrate(con)
+    assert con.execute("SELECT republish FROM sources").fetchall() == [(True,)]

@@ -24,6 +24,8 @@ QUOTE_CHARS = '"“”«»'
 CATEGORIES = ("name_calling", "emotive", "exaggeration", "dysphemism", "doubt", "scare_quotes")
 SCARE_MAX_WORDS = 3  # docs/loaded-language.md: a scare quote is a 1-3 word unattributed fragment
 N_DENSE = len(CATEGORIES) + 7  # width of sentence_dense(); keep in step with it
+# Bumped whenever features change, so a model built by older code is rebuilt or refused, never misread.
+FEATURES_VERSION = "1"
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,7 @@ def train(
             + (" + MiniLM-embedding LR (stacked OOF logit)" if model.embeddings else "")
             + " + token LR tagger",
             "dataset": dataset,
+            "features_version": F.FEATURES_VERSION,
             "training_data": {
                 "path": str(data_path) if data_path is not None else None,
                 "files": [str(p) for p in paths],

@@ -1,0 +1,352 @@
+"""``make eval-stance``: one table for the stance and leaning models on the ../shared development files.
+
+``python -m transform.evaluation.stance [--only a,b,c,d,defaults] [--json FILE] [--check]``
+
+``--check`` exits 1 when a row falls under its floor in ``transform/evaluation/floors.json`` ("stance").
+
+Rows (each beside its baseline (e), plain TF-IDF + logistic regression on the same folds, the notes'
+setting: word 1-2-grams, min_df 2, max_df 0.9, sublinear tf, C 4, balanced):
+
+- (a) stance, ``slant train stance --dataset newsmtsc``'s model, NewsMTSC dev, 5-fold CV grouped by sentence;
+  baseline: TF-IDF of the sentence + the position-prefixed 6-word window.
+- (b) claim stance, trained on IBM dev rows of the official *train* topics, scored on IBM dev rows of the
+  official *test* topics (unseen targets); baseline: TF-IDF of the claim + TF-IDF of the topic.
+- (c) leaning, AllSides dev, 5-fold CV grouped by outlet domain; baseline: TF-IDF of title + 1,500 words.
+- (d) hyperpartisan, SemEval-2019 by-article dev, 5-fold CV grouped by publisher; same baseline.
+- the shipped default models (trained on the project's own examples only) on each whole development file:
+  stance on NewsMTSC and IBM (favor vs against), leaning on AllSides and on hyperpartisan (left or right
+  counts as hyperpartisan, center as not).
+
+Throughput is items per second of prediction (features included) on one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core: the machine is shared, and throughput is stated per core
+
+import numpy as np  # noqa: E402
+from scipy import sparse  # noqa: E402
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+
+from transform.defaults import default_leaning_model, default_stance_model  # noqa: E402
+from transform.leaning.model import LeaningExample, LeaningModel, prepare  # noqa: E402
+from transform.leaning.train import read_allsides, read_hyperpartisan  # noqa: E402
+from transform.stance.features import window_text  # noqa: E402
+from transform.stance.model import LABELS, StanceExample, StanceModel  # noqa: E402
+from transform.stance.train import flip, motion_polarity, read_ibm, read_newsmtsc  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+FLOORS = Path(__file__).resolve().parent / "floors.json"
+NEWSMTSC = SHARED / "newsmtsc" / "dev.jsonl"
+IBM = SHARED / "ibm_claim_stance" / "dev.jsonl"
+ALLSIDES = SHARED / "allsides_baly2020" / "dev.jsonl"
+HYPERPARTISAN = SHARED / "hyperpartisan_semeval2019_byarticle" / "dev.jsonl"
+FOLDS = 5
+BASELINE_C = 4.0  # the notes' TF-IDF + LR setting
+THROUGHPUT_ITEMS = 1000  # items timed per model
+TARGETS = {"a": 0.64, "b": 0.52, "c": 0.50, "d": 0.78}  # the issue's lean targets (macro-F1)
+
+
+def scores(y: Sequence[Any] | np.ndarray, pred: Sequence[Any] | np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
+    """Macro-F1, accuracy and per-class F1 over ``labels``."""
+    per = f1_score(list(y), list(pred), labels=list(labels), average=None, zero_division=0)
+    return {
+        "macro_f1": round(
+            float(f1_score(list(y), list(pred), labels=list(labels), average="macro", zero_division=0)), 4
+        ),
+        "accuracy": round(float(accuracy_score(list(y), list(pred))), 4),
+        "per_class": {lab: round(float(v), 4) for lab, v in zip(labels, per, strict=True)},
+        "n": len(y),
+    }
+
+
+def rate(fn: Callable[[], object], n: int) -> float:
+    """Items per second of ``fn`` (which handles ``n`` items), best of two runs."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return round(n / best, 1)
+
+
+def _tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, strip_accents="unicode")
+
+
+def _lr() -> LogisticRegression:
+    return LogisticRegression(C=BASELINE_C, class_weight="balanced", max_iter=3000)
+
+
+class TextBaseline:
+    """(e): one TF-IDF block per text field, side by side, into logistic regression."""
+
+    def __init__(self, fields: int, token_patterns: Sequence[str | None] = ()) -> None:
+        patterns = list(token_patterns) + [None] * (fields - len(token_patterns))
+        self.vecs = [
+            _tfidf()
+            if p is None
+            else TfidfVectorizer(**{**_tfidf().get_params(), "token_pattern": p, "lowercase": False})
+            for p in patterns
+        ]
+        self.lr = _lr()
+
+    def fit(self, columns: Sequence[Sequence[str]], y: Sequence[str]) -> TextBaseline:
+        x = sparse.hstack([v.fit_transform(c) for v, c in zip(self.vecs, columns, strict=True)]).tocsr()
+        self.lr.fit(x, list(y))
+        return self
+
+    def predict(self, columns: Sequence[Sequence[str]]) -> list[str]:
+        x = sparse.hstack([v.transform(c) for v, c in zip(self.vecs, columns, strict=True)]).tocsr()
+        return [str(p) for p in self.lr.predict(x)]
+
+
+def _stance_cv(examples: list[StanceExample]) -> dict[str, Any]:
+    """(a) and its baseline on NewsMTSC dev, 5-fold grouped by sentence."""
+    y = np.asarray([e.label for e in examples])
+    groups = np.asarray([e.group for e in examples])
+    sentences = [e.context.sentence for e in examples]
+    windows = [window_text(e.context) for e in examples]
+    pred = np.empty(len(examples), dtype=object)
+    base = np.empty(len(examples), dtype=object)
+    model: StanceModel | None = None
+    started = time.perf_counter()
+    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(sentences, y, groups):
+        model = StanceModel().fit([examples[i] for i in train_idx])
+        pred[test_idx] = model.predict([examples[i].context for i in test_idx])
+        b = TextBaseline(2, [None, r"\S+"]).fit(
+            [[sentences[i] for i in train_idx], [windows[i] for i in train_idx]], y[train_idx]
+        )
+        base[test_idx] = b.predict([[sentences[i] for i in test_idx], [windows[i] for i in test_idx]])
+    assert model is not None
+    sample = [e.context for e in examples[:THROUGHPUT_ITEMS]]
+    m = model
+    return {
+        "model": {**scores(y, pred, LABELS), "per_s": rate(lambda: m.predict(sample), len(sample))},
+        "baseline": scores(y, base, LABELS),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _ibm_motion_labels(path: Path, splits: tuple[str, ...]) -> tuple[list[str], list[int], list[str], list[str]]:
+    """Gold motion-level labels, motion polarities, claims and topics of IBM rows in ``splits``."""
+    gold, polarity, claims, topics = [], [], [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        if rec.get("orig_split") in splits:
+            gold.append(rec["label"])
+            polarity.append(motion_polarity(rec["topic"], rec["target"]))
+            claims.append(rec["claim"])
+            topics.append(rec["topic"])
+    return gold, polarity, claims, topics
+
+
+def _two_way(p: np.ndarray) -> list[str]:
+    """favor vs against (IBM has no neutral class): the larger of the two."""
+    return ["favor" if row[0] >= row[1] else "against" for row in p]
+
+
+def _ibm(path: Path) -> dict[str, Any]:
+    """(b) and its baseline: train on the official train topics, score the official test topics."""
+    started = time.perf_counter()
+    train = read_ibm(path, splits=("train",))
+    test = read_ibm(path, splits=("test",))
+    gold, polarity, claims_te, topics_te = _ibm_motion_labels(path, ("test",))
+    gold_tr, _, claims_tr, topics_tr = _ibm_motion_labels(path, ("train",))
+    model = StanceModel().fit(train)
+    toward_target = _two_way(model.predict_proba([e.context for e in test]))
+    pred = [t if pol > 0 else flip(t) for t, pol in zip(toward_target, polarity, strict=True)]
+    base = TextBaseline(2).fit([claims_tr, topics_tr], gold_tr).predict([claims_te, topics_te])
+    contexts = [e.context for e in test]
+    return {
+        "model": {
+            **scores(gold, pred, ("favor", "against")),
+            "per_s": rate(lambda: model.predict(contexts), len(test)),
+        },
+        "baseline": scores(gold, base, ("favor", "against")),
+        "train_rows": len(train),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _hashed(texts: Sequence[str]) -> sparse.csr_matrix:
+    return (
+        HashingVectorizer(
+            ngram_range=(1, 2), n_features=2**20, alternate_sign=False, norm=None, strip_accents="unicode"
+        )
+        .transform(texts)
+        .tocsr()
+    )
+
+
+def _baseline_fold(counts: sparse.csr_matrix, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray) -> list[str]:
+    """The notes' TF-IDF + LR on hashed 1-2-gram counts (min_df 2, max_df 0.9, sublinear tf)."""
+    tr = counts[train_idx]
+    df = np.asarray((tr > 0).sum(axis=0)).ravel()
+    keep = np.flatnonzero((df >= 2) & (df <= 0.9 * len(train_idx)))
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    lr = _lr().fit(tfidf.fit_transform(tr[:, keep]), y[train_idx])
+    return [str(p) for p in lr.predict(tfidf.transform(counts[test_idx][:, keep]))]
+
+
+def _leaning_cv(examples: list[LeaningExample], labels: Sequence[str]) -> dict[str, Any]:
+    """(c) or (d) and the baseline, 5-fold grouped by outlet."""
+    started = time.perf_counter()
+    y = np.asarray([e.label for e in examples])
+    groups = np.asarray([e.outlet for e in examples])
+    texts = prepare(examples)
+    raw = [" ".join(f"{e.title or ''}\n{e.text}".split()[:1500]) for e in examples]
+    probe = LeaningModel()
+    styles = probe.styles(texts)
+    counts = _hashed(texts)
+    raw_counts = _hashed(raw)
+    pred = np.empty(len(examples), dtype=object)
+    base = np.empty(len(examples), dtype=object)
+    model: LeaningModel | None = None
+    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(texts, y, groups):
+        model = LeaningModel().fit(
+            [examples[i] for i in train_idx], [texts[i] for i in train_idx], styles[train_idx], counts[train_idx]
+        )
+        p = model.predict_proba_texts([texts[i] for i in test_idx], styles[test_idx], counts[test_idx])
+        pred[test_idx] = [model.classes[j] for j in np.argmax(p, axis=1)]
+        base[test_idx] = _baseline_fold(raw_counts, y, train_idx, test_idx)
+    assert model is not None
+    m = model
+    sample = examples[: min(THROUGHPUT_ITEMS // 4, len(examples))]
+    return {
+        "model": {**scores(y, pred, labels), "per_s": rate(lambda: m.predict(sample), len(sample))},
+        "baseline": scores(y, base, labels),
+        "outlets": len(set(groups)),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _defaults(cache: Path) -> dict[str, Any]:
+    """The shipped default models on each whole development file."""
+    started = time.perf_counter()
+    stance = StanceModel.load(default_stance_model(cache))
+    leaning = LeaningModel.load(default_leaning_model(cache))
+    out: dict[str, Any] = {}
+    news = read_newsmtsc(NEWSMTSC)
+    contexts = [e.context for e in news]
+    out["newsmtsc"] = {
+        **scores([e.label for e in news], stance.predict(contexts), LABELS),
+        "per_s": rate(lambda: stance.predict(contexts[:THROUGHPUT_ITEMS]), min(THROUGHPUT_ITEMS, len(contexts))),
+    }
+    ibm = read_ibm(IBM)
+    gold, polarity, _, _ = _ibm_motion_labels(IBM, ("train", "test"))
+    toward = _two_way(stance.predict_proba([e.context for e in ibm]))
+    out["ibm"] = scores(
+        gold, [t if p > 0 else flip(t) for t, p in zip(toward, polarity, strict=True)], ("favor", "against")
+    )
+    allsides = read_allsides(ALLSIDES)
+    out["allsides"] = scores([e.label for e in allsides], leaning.predict(allsides), ("left", "center", "right"))
+    hyper = read_hyperpartisan(HYPERPARTISAN)
+    mapped = ["not_hyperpartisan" if p == "center" else "hyperpartisan" for p in leaning.predict(hyper)]
+    out["hyperpartisan"] = scores([e.label for e in hyper], mapped, ("hyperpartisan", "not_hyperpartisan"))
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def evaluate(only: Sequence[str] = ("a", "b", "c", "d", "defaults"), cache: Path | None = None) -> dict[str, Any]:
+    """Run the requested rows; see the module docstring."""
+    results: dict[str, Any] = {"targets": TARGETS}
+    if "a" in only:
+        results["a"] = _stance_cv(read_newsmtsc(NEWSMTSC))
+    if "b" in only:
+        results["b"] = _ibm(IBM)
+    if "c" in only:
+        results["c"] = _leaning_cv(read_allsides(ALLSIDES), ("left", "center", "right"))
+    if "d" in only:
+        results["d"] = _leaning_cv(read_hyperpartisan(HYPERPARTISAN), ("hyperpartisan", "not_hyperpartisan"))
+    if "defaults" in only:
+        with tempfile.TemporaryDirectory(prefix="slant-eval-") as tmp:
+            results["defaults"] = _defaults(cache or Path(tmp))
+    return results
+
+
+NAMES = {
+    "a": "(a) stance, NewsMTSC dev, 5-fold by sentence",
+    "b": "(b) claim stance, IBM train topics -> unseen test topics",
+    "c": "(c) leaning, AllSides dev, 5-fold by outlet",
+    "d": "(d) hyperpartisan dev, 5-fold by publisher",
+}
+DEFAULT_NAMES = {
+    "newsmtsc": "default stance model, all NewsMTSC dev",
+    "ibm": "default stance model, all IBM dev (favor/against)",
+    "allsides": "default leaning model, all AllSides dev",
+    "hyperpartisan": "default leaning model, hyperpartisan dev (L/R=yes)",
+}
+
+
+def _line(name: str, s: dict[str, Any], per_s: float | None = None) -> str:
+    per = " ".join(f"{k}={v:.3f}" for k, v in s["per_class"].items())
+    rate_text = f"{per_s:8.1f}" if per_s is not None else "       -"
+    return f"{name:<58} {s['macro_f1']:6.3f} {s['accuracy']:6.3f} {rate_text}  {per}"
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """The results as one fixed-width table (favor and every other class on the row's own line)."""
+    head = f"{'row':<58} {'mF1':>6} {'acc':>6} {'items/s':>8}  per-class F1"
+    lines = [head, "-" * 120]
+    for key, name in NAMES.items():
+        if key not in results:
+            continue
+        r = results[key]
+        lines.append(_line(name + f" (target {TARGETS[key]:.2f})", r["model"], r["model"].get("per_s")))
+        lines.append(_line("    (e) TF-IDF + LR, same folds", r["baseline"]))
+    if "defaults" in results:
+        for key, name in DEFAULT_NAMES.items():
+            r = results["defaults"][key]
+            lines.append(_line(name, r, r.get("per_s")))
+    favor = [f"{NAMES[k][:3]} {results[k]['model']['per_class']['favor']:.3f}" for k in ("a", "b") if k in results]
+    if favor:
+        lines.append("favor F1 (the weakest class): " + ", ".join(favor))
+    return "\n".join(lines)
+
+
+def below_floors(results: dict[str, Any], floors: dict[str, Any]) -> list[str]:
+    """Rows whose macro-F1 is under its pinned floor (``floors.json`` key ``stance``), described."""
+    problems = []
+    for key in ("a", "b", "c", "d"):
+        floor = floors.get(f"{key}_macro_f1")
+        if key in results and floor is not None and results[key]["model"]["macro_f1"] < floor:
+            problems.append(f"{NAMES[key]}: macro-F1 {results[key]['model']['macro_f1']:.3f} < floor {floor:.3f}")
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Stance and leaning evaluation on the ../shared dev files.")
+    parser.add_argument("--only", default="a,b,c,d,defaults", help="comma-separated rows: a,b,c,d,defaults")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a row is under its floor")
+    args = parser.parse_args(argv)
+    results = evaluate([x.strip() for x in args.only.split(",") if x.strip()])
+    print(format_table(results))
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.check:
+        problems = below_floors(results, json.loads(FLOORS.read_text(encoding="utf-8"))["stance"])
+        for line in problems:
+            print("FLOOR:", line)
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
