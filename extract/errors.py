@@ -6,7 +6,8 @@ Callers catch the branch they can handle; anything else is a bug. The tree::
      ├── ConfigError          bad settings (slant.toml or SLANT_* variables)
      │    ├── SourcesError    a sources file that does not validate (names file, entry, field)
      │    ├── TargetsError    a targets file that does not validate (names file, entry, field, expected)
-     │    └── ModelError      a model directory that cannot be used (missing, unreadable, wrong task)
+     │    ├── ModelError      a model directory that cannot be used (missing, unreadable, wrong task)
+     │    └── MissingExtra    a feature needs an optional extra that is not installed (names the install command)
      ├── FetchError           a URL could not be fetched; ``url`` says which
      │    ├── Blocked         we refused it ourselves: scheme, private address, robots.txt
      │    ├── FetchTimeout    connect/read timeout or the total deadline ran out
@@ -47,6 +48,14 @@ class TargetsError(ConfigError):
 
 class ModelError(ConfigError):
     """A model directory that is missing, unreadable, or made for another task."""
+
+
+class MissingExtra(ConfigError):
+    """A feature needs an optional extra (``pip install 'slant[NAME]'``) that is not installed."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 class FetchError(SlantError):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from extract.errors import ConfigError, SlantError
@@ -37,6 +38,23 @@ def _path(value: str) -> Path:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=_path, help="settings file (default: $SLANT_CONFIG or ./slant.toml)")
     parser.add_argument("--db", type=_path, help="DuckDB warehouse file (default: settings db_path)")
+
+
+def _add_embedding_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--embedding-cache",
+        type=_path,
+        default=_path("data/embeddings"),
+        metavar="DIR",
+        help="cache of sentence embeddings, for models trained with --embeddings (default data/embeddings)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for sentence embeddings (default 1)")
+
+
+def _encoder_settings(args: argparse.Namespace) -> Any:
+    from transform.embeddings import EncoderSettings
+
+    return EncoderSettings(threads=args.threads, cache_dir=args.embedding_cache)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", type=_path, metavar="FILE", help="read this file instead of standard input")
     p.add_argument("--output", type=_path, metavar="FILE", help="write this file instead of standard output")
     p.add_argument("--config", type=_path, help="settings file (loaded_model, models_dir)")
+    _add_embedding_options(p)
 
     p = sub.add_parser(
         "train",
@@ -200,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         "AllSides or hyperpartisan JSON-lines file; or the project's JSON lines (file, dir or glob)",
     )
     p.add_argument("--out", type=_path, required=True, metavar="DIR")
+    p.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="add MiniLM sentence embeddings as features (needs the slant[embeddings] extra)",
+    )
+    _add_embedding_options(p)
 
     p = sub.add_parser(
         "check-targets",
@@ -541,7 +566,9 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     from transform.targets import load_targets
 
     settings = load_settings(args.config)
-    labeller = load_labeller(args.loaded_model or settings.loaded_model, settings.models_dir)
+    labeller = load_labeller(
+        args.loaded_model or settings.loaded_model, settings.models_dir, encoder_settings=_encoder_settings(args)
+    )
     known = load_targets(args.targets or settings.targets_path)
     setup = StanceSetup(
         stance=load_stance_labeller(args.stance_model or settings.stance_model, settings.models_dir),
@@ -562,6 +589,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         )
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
+    if args.embeddings and args.task != "loaded":
+        raise ConfigError(f"slant train {args.task}: --embeddings is only for the loaded-language model")
     if args.task == "stance":
         from transform.defaults import model_version as label_version
         from transform.stance import train as stance_train
@@ -583,8 +612,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from transform.loaded.train import read_babe, read_jsonl, train
 
     readers = {"babe": read_babe, "ptc": read_ptc, "jsonl": read_jsonl}
+    encoder = None
+    if args.embeddings:  # built first, so a missing extra is reported before any training
+        from transform.embeddings import SentenceEncoder
+
+        encoder = SentenceEncoder(_encoder_settings(args))
     rows = readers[args.dataset](path)
-    model = train(rows, args.out, data_path=path, dataset=args.dataset)
+    model = train(rows, args.out, data_path=path, dataset=args.dataset, embeddings=args.embeddings, encoder=encoder)
 
     console.print(
         f"trained {model_version(args.out)} on {len(rows)} rows into {args.out}; threshold {model.threshold:.3f}"
@@ -667,7 +701,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except SlantError as exc:
-        err_console.print(f"[red]slant {args.command}:[/red] {exc}", highlight=False)
+        # escape: a message may hold brackets that are not markup (pip install 'slant[embeddings]')
+        err_console.print(f"[red]slant {args.command}:[/red] {escape(str(exc))}", highlight=False)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import ConfigError
+from transform.embeddings import EncoderSettings
 from transform.lexicon import Span
 from transform.loaded import LoadedModel
 from transform.loaded.features import FEATURES_VERSION
@@ -84,10 +85,12 @@ class StoredPost:
 
 
 def model_version(model_dir: Path) -> str:
-    """A stable name for a model directory: ``loaded-<lexicon>-`` and 12 hex digits of its training data hash."""
+    """A stable name for a model directory: ``loaded-<lexicon>-``, ``emb-`` for a model trained with
+    embeddings, and 12 hex digits of its training data hash."""
     card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
-    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{digest[:12]}"
+    emb = "emb-" if card.get("embeddings") else ""
+    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{emb}{digest[:12]}"
 
 
 def default_model(cache_dir: Path) -> Path:
@@ -115,12 +118,16 @@ def default_model(cache_dir: Path) -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load(model_dir: Path, stamp: float) -> Labeller:
-    return Labeller(LoadedModel.load(model_dir), model_version(model_dir), model_dir)
+def _load(model_dir: Path, stamp: float, encoder_settings: EncoderSettings | None) -> Labeller:
+    model = LoadedModel.load(model_dir, encoder_settings=encoder_settings)
+    return Labeller(model, model_version(model_dir), model_dir)
 
 
-def load_labeller(model_dir: Path | None, cache_dir: Path) -> Labeller:
-    """The model in ``model_dir``, or the shipped default built into ``cache_dir``; loaded once per process."""
+def load_labeller(model_dir: Path | None, cache_dir: Path, encoder_settings: EncoderSettings | None = None) -> Labeller:
+    """The model in ``model_dir``, or the shipped default built into ``cache_dir``; loaded once per process.
+
+    ``encoder_settings`` (threads, cache) serve a model trained with embeddings; others ignore them.
+    """
     directory = (model_dir or default_model(cache_dir)).resolve()
     card = directory / "model_card.json"
     if not card.exists():
@@ -131,7 +138,7 @@ def load_labeller(model_dir: Path | None, cache_dir: Path) -> Labeller:
             f"loaded_model: {directory} was trained with features version {built_with}, this slant computes "
             f"version {FEATURES_VERSION}; retrain it with `slant train loaded` (its model card names the data)"
         )
-    return _load(directory, card.stat().st_mtime)
+    return _load(directory, card.stat().st_mtime, encoder_settings)
 
 
 def _quoted_spans(spans: list[Span], voices: Sequence[SentenceVoice], quotes: Sequence[QuoteSpan]) -> list[Span]:

@@ -12,6 +12,10 @@ Design (``shared/notes/loaded_language.md`` section 5, without MiniLM so that it
   best and second-best OOF token logits in the sentence, followed by an isotonic map (both fitted on
   OOF scores, so calibration is honest). The decision threshold maximises macro-F1 on those OOF
   probabilities.
+- **Embeddings (optional, ``embeddings=True``).** A logistic regression on the 384-d MiniLM sentence
+  embedding (``transform.embeddings``, the ``slant[embeddings]`` extra). Its OOF logit (same grouped
+  folds) is a second column beside the TF-IDF logit: the tagger's gate is an LR over both, and the
+  stacker sees both. Stacking beat nothing else we tried by more than noise (docs/loaded-language.md).
 - **Token tagger.** Binary logistic regression (loaded vs not) over hashed word/affix/+-2 context
   features, lexicon hits, quote flags and the sentence-probability gate (OOF at training time, so
   the tagger does not learn to trust an over-fitted gate). Positive tokens (P >= token threshold,
@@ -26,7 +30,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import joblib
 import numpy as np
@@ -37,6 +41,8 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from extract.errors import ConfigError, MissingExtra
+from transform.embeddings import EncoderInfo, EncoderSettings, SentenceEncoder, is_available
 from transform.lexicon import Lexicon, load_lexicon
 from transform.loaded import features as F
 from transform.loaded.metrics import best_threshold, binary_prf, sentence_metrics
@@ -56,9 +62,20 @@ AGG_MODE = "second"  # token aggregates for the stacker: "second" (max + 2nd-max
 # BABE (outer 5-fold); isotonic brings it to 0.023 at equal macro-F1 (0.764) and AUC -0.006.
 ISOTONIC = True
 ISO_FLOOR = 0.005  # isotonic plateaus at 0/1 on separable training data; a score of exactly 0 or 1 overclaims
+# LR inverse regularisation on the 384-d MiniLM embeddings. Embedding-only LR, BABE dev outer grouped CV:
+# C 0.5/1/2/4/8 -> AUC 0.827/0.828/0.829/0.827/0.823, ECE 0.057/0.036/0.014/0.020/0.038; flat, 2 is the best.
+EMB_C = 2.0
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 O_LABEL = "O"
+
+
+class Encoder(Protocol):
+    """What the model needs from a sentence encoder (``transform.embeddings.SentenceEncoder``)."""
+
+    info: EncoderInfo
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -105,12 +122,24 @@ class LoadedModel:
         token_c: float = TOKEN_C,
         cv_folds: int = CV_FOLDS,
         with_tagger: bool = True,
+        embeddings: bool = False,
+        encoder: Encoder | None = None,
     ) -> None:
+        """``embeddings`` adds MiniLM sentence embeddings from ``encoder`` (default: a ``SentenceEncoder``
+        with default settings, which needs the ``slant[embeddings]`` extra)."""
         self.lexicon_version = lexicon_version
         self.sentence_c = sentence_c
         self.token_c = token_c
         self.cv_folds = cv_folds
         self.with_tagger = with_tagger
+        self.embeddings = embeddings
+        self.encoder: Encoder | None = None
+        self.encoder_info: EncoderInfo | None = None
+        if embeddings:
+            self.encoder = encoder if encoder is not None else SentenceEncoder(EncoderSettings())
+            self.encoder_info = self.encoder.info
+        self.emb_lr: LogisticRegression | None = None
+        self.gate: tuple[list[float], float] | None = None  # LR over (TF-IDF logit, embedding logit)
         self.lexicon: Lexicon = load_lexicon(lexicon_version)
         self.hasher = FeatureHasher(n_features=HASH_FEATURES, input_type="string", alternate_sign=False)
         self.word_vec: TfidfVectorizer | None = None
@@ -156,6 +185,25 @@ class LoadedModel:
         word, char, lr = parts
         x = LoadedModel._stack(word.transform(texts), char.transform(texts), dense)
         return np.asarray(lr.decision_function(x), dtype=float)
+
+    # ----- embeddings -----------------------------------------------------------------------
+    def _embed(self, texts: list[str]) -> np.ndarray | None:
+        """MiniLM embeddings of ``texts`` when the model uses them, else None."""
+        if not self.embeddings:
+            return None
+        if self.encoder is None:
+            raise RuntimeError("LoadedModel(embeddings=True) has no encoder")
+        return np.asarray(self.encoder.encode(texts), dtype=float)
+
+    @staticmethod
+    def _fit_emb(emb: np.ndarray, y: np.ndarray) -> LogisticRegression:
+        return LogisticRegression(C=EMB_C, max_iter=MAX_ITER).fit(emb, y)
+
+    def _combine(self, logits: np.ndarray) -> np.ndarray:
+        """Sentence probability from the logit columns: the gate LR when fitted, else Platt on TF-IDF."""
+        if self.gate is None:
+            return self._calibrate(logits[:, 0])
+        return _sigmoid(logits @ np.asarray(self.gate[0]) + self.gate[1])
 
     def _calibrate(self, logits: np.ndarray) -> np.ndarray:
         a, b = self.platt
@@ -231,15 +279,28 @@ class LoadedModel:
         hits = [F.lexicon_hits(t, self.lexicon, q) for t, q in zip(texts, quotes, strict=True)]
         dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(texts, hits, quotes, strict=True)])
 
+        emb = self._embed(texts)
+
         n_folds = min(self.cv_folds, len(set(groups.tolist())))
         oof = np.zeros(len(rows))
+        oof_emb = np.zeros(len(rows))
         folds = list(GroupKFold(n_splits=n_folds).split(texts, y, groups))
         for train_idx, val_idx in folds:
             parts = self._fit_sentence([texts[i] for i in train_idx], dense[train_idx], y[train_idx])
             oof[val_idx] = self._decision(parts, [texts[i] for i in val_idx], dense[val_idx])
+            if emb is not None:
+                oof_emb[val_idx] = self._fit_emb(emb[train_idx], y[train_idx]).decision_function(emb[val_idx])
         platt = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(oof.reshape(-1, 1), y)
         self.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-        gate_oof = self._calibrate(oof)
+        # Logit columns the gate and the stacker see: TF-IDF, and with embeddings the embedding LR's too.
+        logits_oof = oof.reshape(-1, 1) if emb is None else np.column_stack([oof, oof_emb])
+        self.gate = None
+        self.emb_lr = None
+        if emb is not None:
+            gate = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(logits_oof, y)
+            self.gate = (gate.coef_[0].astype(float).tolist(), float(gate.intercept_[0]))
+            self.emb_lr = self._fit_emb(emb, y)
+        gate_oof = self._combine(logits_oof)
         self.word_vec, self.char_vec, self.sentence_lr = self._fit_sentence(texts, dense, y)
         self.cv_metrics = {"folds": n_folds}
         self.stacker = None
@@ -263,7 +324,7 @@ class LoadedModel:
                 self._fit_categories(x_tok, labels)
                 tok = binary_prf(y_tok, (oof_tok >= self.token_threshold).astype(int))
                 self.cv_metrics["token"] = {**tok, "threshold": self.token_threshold}
-                z = np.column_stack([oof, _token_aggregates(oof_tok, owner, len(rows))])
+                z = np.column_stack([logits_oof, _token_aggregates(oof_tok, owner, len(rows))])
                 stack = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(z, y)
                 self.stacker = (stack.coef_[0].astype(float).tolist(), float(stack.intercept_[0]))
                 final_oof = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
@@ -282,7 +343,11 @@ class LoadedModel:
         if self.isotonic is None:
             self.threshold = best_threshold(y, final_oof, macro=True)
         self.cv_metrics["sentence"] = sentence_metrics(y, final_oof, self.threshold)
-        self.cv_metrics["sentence_tfidf_only"] = sentence_metrics(y, gate_oof, best_threshold(y, gate_oof, True))
+        tfidf_oof = self._calibrate(oof)
+        self.cv_metrics["sentence_tfidf_only"] = sentence_metrics(y, tfidf_oof, best_threshold(y, tfidf_oof, True))
+        if emb is not None:
+            emb_p = _sigmoid(oof_emb)
+            self.cv_metrics["sentence_embeddings_only"] = sentence_metrics(y, emb_p, best_threshold(y, emb_p, True))
         return self
 
     # ----- prediction -----------------------------------------------------------------------
@@ -314,14 +379,18 @@ class LoadedModel:
             return np.zeros(0), []
         hits = [F.lexicon_hits(t, self.lexicon, q) for t, q in zip(texts, quotes, strict=True)]
         dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(texts, hits, quotes, strict=True)])
-        logits = self._decision(parts, texts, dense)
-        gates = self._calibrate(logits)
+        emb = self._embed(texts)
+        columns = [self._decision(parts, texts, dense)]
+        if self.emb_lr is not None and emb is not None:
+            columns.append(np.asarray(self.emb_lr.decision_function(emb), dtype=float))
+        all_logits = np.column_stack(columns)
+        gates = self._combine(all_logits)
         spans: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
         if self.token_lr is None or self.stacker is None:
             return gates, spans
         x_tok, toks, owner = self._token_rows(texts, hits, quotes, gates.tolist())
         p, cats = self._p_loaded(x_tok)
-        z = np.column_stack([logits, _token_aggregates(p, owner, len(texts))])
+        z = np.column_stack([all_logits, _token_aggregates(p, owner, len(texts))])
         scores = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
         if self.isotonic is not None:
             scores = np.asarray(self.isotonic.predict(scores), dtype=float)
@@ -389,6 +458,10 @@ class LoadedModel:
             "stacker": self.stacker,
             "isotonic": self.isotonic,
             "cv_metrics": self.cv_metrics,
+            "embeddings": self.embeddings,
+            "encoder_info": self.encoder_info.as_dict() if self.encoder_info else None,
+            "emb_lr": self.emb_lr,
+            "gate": self.gate,
         }
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {
@@ -399,6 +472,7 @@ class LoadedModel:
             "stacker": list(self.stacker[0]) + [self.stacker[1]] if self.stacker else None,
             "lexicon_version": self.lexicon_version,
             "hyperparameters": {"sentence_c": self.sentence_c, "token_c": self.token_c, "cv_folds": self.cv_folds},
+            "embeddings": self._embeddings_card(),
             "cv_metrics": _jsonable(self.cv_metrics),
             "library_versions": {
                 "python": ".".join(map(str, __import__("sys").version_info[:3])),
@@ -406,26 +480,65 @@ class LoadedModel:
                 "numpy": np.__version__,
                 "scipy": __import__("scipy").__version__,
                 "joblib": joblib.__version__,
+                **_extra_versions(self.embeddings),
             },
         }
         (out / CARD_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return out
 
+    def _embeddings_card(self) -> dict[str, Any] | bool:
+        """The card's ``embeddings`` entry: False, or the encoder (name, package, weights sha256) and its use."""
+        if not self.embeddings or self.encoder_info is None:
+            return False
+        return {**self.encoder_info.as_dict(), "use": "stacked OOF logit of an LR on the embedding", "c": EMB_C}
+
     @classmethod
-    def load(cls, model_dir: str | Path) -> LoadedModel:
-        """Read a directory written by ``save`` (the lexicon is re-loaded by version)."""
+    def load(
+        cls,
+        model_dir: str | Path,
+        encoder: Encoder | None = None,
+        encoder_settings: EncoderSettings | None = None,
+    ) -> LoadedModel:
+        """Read a directory written by ``save`` (the lexicon is re-loaded by version).
+
+        A model trained with embeddings needs the extra: without it this raises ``MissingExtra``; with
+        other weights than it was trained on (another sha256), ``ConfigError``. ``encoder`` (or a
+        ``SentenceEncoder`` built from ``encoder_settings``) supplies the embeddings at prediction time.
+        """
         state = joblib.load(Path(model_dir) / MODEL_FILE)
+        uses_embeddings = bool(state.get("embeddings", False))
+        if uses_embeddings and encoder is None:
+            if not is_available():
+                raise MissingExtra(
+                    f"{model_dir} was trained with sentence embeddings and needs the optional 'embeddings' "
+                    "extra to load; install it (`make venv-embeddings`, or `pip install 'slant[embeddings]'` with "
+                    "the CPU build of torch: docs/loaded-language.md) or use a model trained without --embeddings",
+                    extra="embeddings",
+                )
+            encoder = SentenceEncoder(encoder_settings or EncoderSettings())
+        if uses_embeddings and encoder is not None:
+            trained = (state.get("encoder_info") or {}).get("weights_sha256")
+            if trained != encoder.info.weights_sha256:
+                raise ConfigError(
+                    f"{model_dir} was trained with encoder weights sha256 {trained}, but the installed "
+                    f"{encoder.info.package} has {encoder.info.weights_sha256}; install the version in its "
+                    "model_card.json or retrain"
+                )
         model = cls(
             lexicon_version=state["lexicon_version"],
             sentence_c=state["sentence_c"],
             token_c=state["token_c"],
             cv_folds=state["cv_folds"],
             with_tagger=state["with_tagger"],
+            embeddings=uses_embeddings,
+            encoder=encoder,
         )
         keys = ("word_vec", "char_vec", "sentence_lr", "threshold", "token_lr", "token_threshold", "cat_lr")
         for key in (*keys, "cat_cols", "single_category", "stacker", "isotonic", "cv_metrics"):
             setattr(model, key, state[key])
         model.platt = tuple(state["platt"])  # type: ignore[assignment]
+        model.emb_lr = state.get("emb_lr")
+        model.gate = state.get("gate")
         return model
 
 
@@ -454,6 +567,15 @@ def _token_aggregates(p: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     second = np.full(n, floor)
     np.maximum.at(second, owner, masked)
     return np.column_stack([best, second])
+
+
+def _extra_versions(embeddings: bool) -> dict[str, str]:
+    """Versions of the embeddings extra's libraries, for the card of a model that uses them."""
+    if not embeddings:
+        return {}
+    from importlib import metadata
+
+    return {name: metadata.version(name) for name in ("torch", "sentence-transformers", "transformers")}
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,6 +1,6 @@
 """Readers for labelled sentences and the ``train`` entry point.
 
-``python -m transform.loaded.train --dataset babe|jsonl --path FILE --out DIR``
+``python -m transform.loaded.train --dataset babe|jsonl --path FILE --out DIR [--embeddings]``
 
 - BABE CSV (``text, news_link, label_bias, biased_words, ...``): ``Biased`` -> 1, ``Non-biased`` -> 0,
   ``No agreement`` dropped. ``biased_words`` has no offsets, so every token matching one of its
@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from transform.embeddings import EncoderSettings, SentenceEncoder
 from transform.loaded import features as F
 from transform.loaded.model import DEFAULT_LEXICON, LoadedModel, TrainRow
 
@@ -106,14 +107,19 @@ def train(
     with_tagger: bool = True,
     **model_kwargs: Any,
 ) -> LoadedModel:
-    """Fit a ``LoadedModel`` on ``rows``; when ``out_dir`` is given, save it with its model card."""
+    """Fit a ``LoadedModel`` on ``rows``; when ``out_dir`` is given, save it with its model card.
+
+    ``model_kwargs`` go to ``LoadedModel`` (e.g. ``embeddings=True, encoder=...``).
+    """
     started = time.perf_counter()
     model = LoadedModel(lexicon_version=lexicon_version, with_tagger=with_tagger, **model_kwargs).fit(rows)
     seconds = time.perf_counter() - started
     if out_dir is not None:
         paths = resolve_paths(data_path) if data_path is not None else []
         card = {
-            "model": "slant loaded-language: TF-IDF+lexicon LR (Platt on grouped OOF logits) + token LR tagger",
+            "model": "slant loaded-language: TF-IDF+lexicon LR (Platt on grouped OOF logits)"
+            + (" + MiniLM-embedding LR (stacked OOF logit)" if model.embeddings else "")
+            + " + token LR tagger",
             "dataset": dataset,
             "features_version": F.FEATURES_VERSION,
             "training_data": {
@@ -150,7 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="model directory to write")
     parser.add_argument("--lexicon", default=DEFAULT_LEXICON, help="lexicon version, e.g. lexicon-0.1")
     parser.add_argument("--no-tagger", action="store_true", help="sentence model only")
+    parser.add_argument("--embeddings", action="store_true", help="add MiniLM sentence embeddings (needs the extra)")
+    parser.add_argument("--embedding-cache", type=Path, default=None, help="embedding cache directory")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for the embeddings")
     args = parser.parse_args(argv)
+    encoder = (
+        SentenceEncoder(EncoderSettings(threads=args.threads, cache_dir=args.embedding_cache))
+        if args.embeddings
+        else None
+    )
     rows = read_dataset(args.dataset, args.path)
     model = train(
         rows,
@@ -159,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dataset=args.dataset,
         lexicon_version=args.lexicon,
         with_tagger=not args.no_tagger,
+        embeddings=args.embeddings,
+        encoder=encoder,
     )
     json.dump(model.cv_metrics, sys.stdout, indent=2, default=float)
     print()
