@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -193,13 +195,17 @@ def visit(
     if executable is None:
         raise RuntimeError("chromium is not installed (apt-get install chromium)")
     url = page.resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="slant-chromium-") as tmp:
+    # Chromium's helpers (zygote, crashpad) can still be writing into the profile when the browser
+    # process has exited; they are stopped as a process group below, and a profile file that
+    # appears while the folder is removed must not fail a test whose page was checked.
+    with tempfile.TemporaryDirectory(prefix="slant-chromium-", ignore_cleanup_errors=True) as tmp:
         profile = Path(tmp) / "profile"
         profile.mkdir()
         process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so every helper process is stopped with it
         )
         try:
             port = _devtools_port(profile, process, timeout_s)
@@ -214,12 +220,37 @@ def visit(
             ):
                 return _drive(_DevTools(ws), _DevTools(browser), url, screenshot, timeout_s, width)  # type: ignore[arg-type]  # websockets sync client: same object
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM Chromium's process group, SIGKILL what is left after 10 s, and reap the browser."""
+    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and _group_alive(process.pid):
+            time.sleep(0.05)
+        if not _group_alive(process.pid):
+            break
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (zombies, which hold no files, do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
 
 
 def _renderer_cpu_ms(browser: _DevTools) -> float:
