@@ -44,7 +44,7 @@ demo: $(STAMP)  ## the main job, offline: sample blogosphere on 127.0.0.1 -> dat
 	$(BIN)/slant demo --db data/demo.duckdb
 
 test: $(STAMP)  ## the test suite (real HTTP on loopback, real DuckDB, real Prefect flow runs)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: $(STAMP)  ## benchmarks, as ratios against baselines measured in the same run (pipeline: bench/results.md)
 	$(BIN)/python -m bench.crawl
