@@ -373,9 +373,9 @@ def evaluate(
 
 NAMES = {
     "a": "(a) stance, NewsMTSC dev, 5-fold by sentence",
-    "a+e": "(a+e) the same with embeddings (MiniLM), same folds",
+    "a+e": "(a+e) (a) + MiniLM embeddings, same folds",
     "b": "(b) claim stance, IBM train topics -> unseen test topics",
-    "b+e": "(b+e) the same with embeddings (MiniLM), same topics",
+    "b+e": "(b+e) (b) + MiniLM embeddings, same topics",
     "c": "(c) leaning, AllSides dev, 5-fold by outlet",
     "d": "(d) hyperpartisan dev, 5-fold by publisher",
 }
