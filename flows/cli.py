@@ -571,7 +571,9 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     )
     known = load_targets(args.targets or settings.targets_path)
     setup = StanceSetup(
-        stance=load_stance_labeller(args.stance_model or settings.stance_model, settings.models_dir),
+        stance=load_stance_labeller(
+            args.stance_model or settings.stance_model, settings.models_dir, encoder_settings=_encoder_settings(args)
+        ),
         leaning=load_leaning_labeller(args.leaning_model or settings.leaning_model, settings.models_dir),
         known=known,
         default_targets=known.targets,
@@ -589,14 +591,26 @@ def _cmd_train(args: argparse.Namespace) -> int:
         )
     # A glob stays as given (relative to the caller's directory); a plain path is made absolute.
     path: str = args.path if "*" in args.path else str(_path(args.path))
-    if args.embeddings and args.task != "loaded":
-        raise ConfigError(f"slant train {args.task}: --embeddings is only for the loaded-language model")
+    if args.embeddings and args.task == "leaning":
+        raise ConfigError("slant train leaning: --embeddings is only for the loaded-language and stance models")
     if args.task == "stance":
         from transform.defaults import model_version as label_version
         from transform.stance import train as stance_train
 
+        stance_encoder = None
+        if args.embeddings:  # built first, so a missing extra is reported before any training
+            from transform.embeddings import SentenceEncoder
+
+            stance_encoder = SentenceEncoder(_encoder_settings(args))
         stance_rows = stance_train.read_dataset(args.dataset, path)
-        classes = stance_train.train(stance_rows, args.out, data_path=path, dataset=args.dataset).classes
+        classes = stance_train.train(
+            stance_rows,
+            args.out,
+            data_path=path,
+            dataset=args.dataset,
+            embeddings=args.embeddings,
+            encoder=stance_encoder,
+        ).classes
         console.print(f"trained {label_version(args.out)} on {len(stance_rows)} rows into {args.out}; {classes}")
         return 0
     if args.task == "leaning":

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import ModelError
+from transform.embeddings import EncoderSettings
 from transform.leaning.features import FEATURE_VERSION as LEANING_FEATURES
 from transform.leaning.model import LEANINGS, LeaningModel
 from transform.leaning.train import DEFAULT_EXAMPLES as LEANING_EXAMPLES
@@ -82,10 +83,12 @@ def default_leaning_model(cache_dir: Path) -> Path:
 
 
 def model_version(model_dir: Path) -> str:
-    """``<task>-<dataset>-f<feature version>-<12 hex of the training data's sha256>`` from a model card."""
+    """``<task>-<dataset>-f<feature version>-[emb-]<12 hex of the training data's sha256>`` from a model card."""
     card = json.loads((Path(model_dir) / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
-    return f"{card.get('task', 'model')}-{card.get('dataset', 'data')}-f{card.get('feature_version', 0)}-{digest[:12]}"
+    emb = "emb-" if card.get("embeddings") else ""  # a stance model trained with MiniLM (embeddings=True)
+    head = f"{card.get('task', 'model')}-{card.get('dataset', 'data')}-f{card.get('feature_version', 0)}"
+    return f"{head}-{emb}{digest[:12]}"
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,9 @@ def _checked(directory: Path, setting: str) -> Path:
 
 
 @lru_cache(maxsize=4)
-def _stance(directory: Path, stamp: float) -> StanceLabeller:
-    return StanceLabeller(StanceModel.load(directory), model_version(directory), directory)
+def _stance(directory: Path, stamp: float, encoder_settings: EncoderSettings | None) -> StanceLabeller:
+    model = StanceModel.load(directory, encoder_settings=encoder_settings)
+    return StanceLabeller(model, model_version(directory), directory)
 
 
 @lru_cache(maxsize=4)
@@ -128,10 +132,15 @@ def _leaning(directory: Path, stamp: float) -> LeaningLabeller:
     return LeaningLabeller(LeaningModel.load(directory), model_version(directory), directory)
 
 
-def load_stance_labeller(model_dir: Path | None, cache_dir: Path) -> StanceLabeller:
-    """The stance model in ``model_dir``, or the shipped default built into ``cache_dir``; loaded once per process."""
+def load_stance_labeller(
+    model_dir: Path | None, cache_dir: Path, encoder_settings: EncoderSettings | None = None
+) -> StanceLabeller:
+    """The stance model in ``model_dir``, or the shipped default built into ``cache_dir``; loaded once per process.
+
+    ``encoder_settings`` (threads, embedding cache) serve a model trained with embeddings; others ignore them.
+    """
     directory = _checked((model_dir or default_stance_model(cache_dir)).resolve(), "stance_model")
-    return _stance(directory, (directory / "model_card.json").stat().st_mtime)
+    return _stance(directory, (directory / "model_card.json").stat().st_mtime, encoder_settings)
 
 
 def load_leaning_labeller(model_dir: Path | None, cache_dir: Path) -> LeaningLabeller:

@@ -32,6 +32,7 @@ from transform.lexicon import Lexicon, find_spans, load_lexicon
 from transform.segment import Sentence
 
 WINDOW = 6  # words either side in the window block (the notes' baseline; 3 and 10 scored lower on NewsMTSC dev)
+EMB_WINDOW = 15  # words either side of a mention that the embeddings mode embeds (the notes' +-15-word window)
 DENSE_WINDOW = 10  # words either side whose valence the dense cues sum
 # Words either side that make the mention's "clause" for VADER. A whole blog sentence often praises
 # one thing and attacks another; 15 words covers a typical news sentence (NewsMTSC) whole.
@@ -65,6 +66,7 @@ class MentionContext:
     target_words: tuple[str, ...] = ()  # words of the target's name, masked wherever they occur
     is_quote: bool = False
     loaded: tuple[tuple[int, int, str, float], ...] | None = None
+    target: str = ""  # the target's name or policy text: the embeddings mode embeds it for unnamed targets
 
     @property
     def has_mention(self) -> bool:
@@ -117,6 +119,19 @@ def window_text(ctx: MentionContext, k: int = WINDOW) -> str:
     if not ctx.has_mention:
         return " ".join("n_" + w for w in right)
     return " ".join(["l_" + w for w in left] + ["r_" + w for w in right])
+
+
+def embedding_window(ctx: MentionContext, k: int = EMB_WINDOW) -> str:
+    """Text MiniLM embeds for a named mention: ``k`` words either side, the mention in brackets.
+
+    Words are whitespace-separated and keep their case (the encoder's own tokenizer does the rest);
+    without a mention this is the whole sentence (a claim, embedded with its target: ``embedding_texts``).
+    """
+    if not ctx.has_mention:
+        return ctx.sentence
+    left = ctx.sentence[: ctx.start].split()[-k:]
+    right = ctx.sentence[ctx.end :].split()[:k]
+    return " ".join([*left, f"[{ctx.sentence[ctx.start : ctx.end]}]", *right])
 
 
 def _loaded_spans(ctx: MentionContext, lexicon_version: str | None) -> Sequence[tuple[int, int, str, float]]:

@@ -1,6 +1,6 @@
 """Readers for labelled mentions and the ``train`` entry point for stance models.
 
-``slant train stance --dataset newsmtsc|ibm|jsonl --path FILE --out DIR``
+``slant train stance --dataset newsmtsc|ibm|jsonl --path FILE --out DIR [--embeddings]``
 
 - NewsMTSC (``{"sentence_id", "sentence", "target", "from", "to", "label"}``): one row per mention;
   the other targets of the same sentence are masked as ``OTHER``. Groups are sentences, so the rows
@@ -109,14 +109,14 @@ def read_newsmtsc(path: str | Path) -> list[StanceExample]:
     for rec in records:
         own = (int(rec["from"]), int(rec["to"]))
         others = tuple(sorted(s for s in spans[rec["sentence_id"]] if s != own))
-        ctx = MentionContext(rec["sentence"], own[0], own[1], others)
+        ctx = MentionContext(rec["sentence"], own[0], own[1], others, target=rec["target"])
         out.append(StanceExample(ctx, rec["label"], rec["sentence_id"]))
     return out
 
 
 def ibm_context(claim: str, target: str) -> MentionContext:
     """A claim as a context: no mention offsets, the target's words masked."""
-    return MentionContext(claim, target_words=target_words(target))
+    return MentionContext(claim, target_words=target_words(target), target=target)
 
 
 def read_ibm(path: str | Path, splits: Sequence[str] | None = None) -> list[StanceExample]:
@@ -158,6 +158,7 @@ def read_jsonl(path: str | Path) -> list[StanceExample]:
                 tuple((int(s), int(e)) for s, e in rec.get("others", [])),
                 target_words=() if start >= 0 else target_words(rec["target"]),
                 is_quote=rec.get("voice") == "quoted",
+                target=rec["target"],
             )
             out.append(StanceExample(ctx, label, rec.get("group") or f"{file.stem}:{idx // JSONL_GROUP_BLOCK}"))
     return out
@@ -192,7 +193,9 @@ def train(
         model.save(
             out_dir,
             {
-                "model": "slant stance: mention-level TF-IDF + cues -> LR",
+                "model": "slant stance: mention-level TF-IDF + cues"
+                + (" + MiniLM window / claim-target embeddings" if model.embeddings else "")
+                + " -> LR",
                 "dataset": dataset,
                 "training_data": {
                     "path": str(data_path) if data_path is not None else None,
@@ -216,9 +219,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dataset", choices=DATASETS, default="jsonl")
     parser.add_argument("--path", default=DEFAULT_EXAMPLES, help="file, directory or glob")
     parser.add_argument("--out", required=True, help="model directory to write")
+    parser.add_argument("--embeddings", action="store_true", help="add MiniLM sentence embeddings (needs the extra)")
+    parser.add_argument("--embedding-cache", type=Path, default=None, help="embedding cache directory")
     args = parser.parse_args(argv)
+    encoder = None
+    if args.embeddings:  # built first, so a missing extra is reported before any training
+        from transform.embeddings import EncoderSettings, SentenceEncoder
+
+        encoder = SentenceEncoder(EncoderSettings(cache_dir=args.embedding_cache))
     examples = read_dataset(args.dataset, args.path)
-    model = train(examples, args.out, data_path=args.path, dataset=args.dataset)
+    model = train(
+        examples, args.out, data_path=args.path, dataset=args.dataset, embeddings=args.embeddings, encoder=encoder
+    )
     json.dump({"rows": len(examples), "labels": list(model.classes)}, sys.stdout)
     print()
     return 0
