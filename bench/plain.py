@@ -27,8 +27,8 @@ from flows import nightly
 _API_ONLY = ("create_table_artifact", "create_markdown_artifact")
 # Prefect names flows.nightly may hold that do nothing when its tasks are not Prefect's: the
 # decorators (already applied), the flow itself (its .fn is what runs), options and type hints.
-# ``Failed`` only builds the state of a run refused for a held database; ``TaskRunner`` and
-# ``TransformFuture`` are type hints.
+# ``Failed`` only builds the state of a run refused for a held database; ``TaskRunner``,
+# ``TransformFuture`` and ``HarvestFuture`` are type hints.
 PREFECT_INERT = frozenset(
     {
         "flow",
@@ -40,6 +40,7 @@ PREFECT_INERT = frozenset(
         "Failed",
         "TaskRunner",
         "TransformFuture",
+        "HarvestFuture",
     }
 )
 
@@ -66,6 +67,9 @@ class PlainFuture:
 
     def result(self, timeout: float | None = None) -> Any:
         return self.inner.result(timeout)
+
+    def wait(self, timeout: float | None = None) -> None:
+        concurrent.futures.wait([self.inner], timeout)
 
 
 def _as_completed(futures: list[PlainFuture]) -> Iterator[PlainFuture]:

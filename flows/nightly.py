@@ -189,6 +189,7 @@ def write_opinions(
 
 
 TransformFuture = PrefectFuture[tuple[list[ProcessedPost], list[Failure]]]
+HarvestFuture = PrefectFuture[list[Harvest]]
 SubmitTransform = Callable[[str, list[Page], Path, OpinionModels | None], TransformFuture]
 
 
@@ -410,8 +411,15 @@ def _night(
         policy = settings.fetch_policy()
         revalidate_after = now - timedelta(days=settings.revalidate_days)
         emit("start", sources=len(sources))
-        harvests = [
-            harvest_task.submit(
+        # Hosts are harvested at most ``max_hosts_in_parallel`` at a time, the next one submitted
+        # when a finished one has been taken in: a finished harvest holds its host's pages, so
+        # submitting every host at once would let a fast crawl pile the night up in memory.
+        waiting = list(_by_host(sources).items())
+        waiting.reverse()  # popped from the end: hosts start in the sources file's order
+
+        def next_harvest() -> HarvestFuture:
+            host, group = waiting.pop()
+            return harvest_task.submit(
                 host,
                 group,
                 {s.id: known[s.id] for s in group},
@@ -422,8 +430,8 @@ def _night(
                 since,
                 backfill,
             )
-            for host, group in _by_host(sources).items()
-        ]
+
+        harvests = [next_harvest() for _ in range(min(settings.max_hosts_in_parallel, len(waiting)))]
         index_records: list[FetchRecord] = []
         transforms: list[TransformFuture] = []
         records_by_url: dict[str, list[FetchRecord]] = {}
@@ -456,7 +464,27 @@ def _night(
         # batch per source would make most tasks too small to pay for themselves on Dask.
         pending: list[Page] = []
         submitted = 0
-        for future in as_completed(harvests):
+
+        def load_finished(keep: int) -> None:
+            """Write every finished batch, waiting for the oldest while more than ``keep`` are unfinished.
+
+            Written while other hosts are still being fetched, so a night's posts never pile up in
+            memory waiting for the slowest host; and harvesting pauses while classification lags.
+            """
+            nonlocal transforms
+            while True:
+                finished = [t.state.is_final() for t in transforms]  # one look each: states move on
+                ready = [t for t, final in zip(transforms, finished, strict=True) if final]
+                transforms = [t for t, final in zip(transforms, finished, strict=True) if not final]
+                for done in ready:
+                    load(done)
+                if len(transforms) <= keep:
+                    return
+                transforms[0].wait()
+
+        while harvests:
+            future: HarvestFuture = next(as_completed(harvests))
+            harvests.remove(future)
             for harvest in future.result():
                 _count_harvest(stats, harvest)
                 tonight[harvest.source_id].gave_up = bool(harvest.gave_up)
@@ -475,17 +503,15 @@ def _night(
                 stats.posts_deleted += mark_deleted(con, harvest.gone, datetime.now(UTC))
                 full, pending = _full_batches(pending + harvest.pages, settings.batch_size)
                 for chunk in full:
+                    load_finished(settings.max_batches_in_flight - 1)
                     transforms.append(submit_transform(str(submitted), chunk, labeller.path, opinions))
                     submitted += 1
                 harvest.pages = []  # the batches (and ``pending``) hold them now
-                # Write batches that are ready while other hosts are still being fetched, so a
-                # night's posts never pile up in memory waiting for the slowest host.
-                finished = [t.state.is_final() for t in transforms]  # one look each: states move on
-                ready = [t for t, final in zip(transforms, finished, strict=True) if final]
-                transforms = [t for t, final in zip(transforms, finished, strict=True) if not final]
-                for done in ready:
-                    load(done)
+                load_finished(settings.max_batches_in_flight)
+            if waiting:
+                harvests.append(next_harvest())
         if pending:
+            load_finished(settings.max_batches_in_flight - 1)
             transforms.append(submit_transform(str(submitted), pending, labeller.path, opinions))
         for done in as_completed(transforms):
             load(done)

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # 57-75 pages by CPU, 76-202 by wall time (bench/dask_overhead.py, five runs); 250 keeps it at
     # or under 1.5 % of the CPU and 4 % of the wall time in every run. Threads: ~5 ms a task.
     batch_size: int = Field(250, ge=1)
+    # Transform batches submitted but not yet written before harvesting pauses. A batch of 250
+    # pages holds about 50 MB (page HTML, text, sentences, labels), so 4 bound the night's
+    # backlog near 200 MB whatever its size, and keep two Dask workers (or the threads) busy
+    # with one more batch queued behind each.
+    max_batches_in_flight: int = Field(4, ge=1)
     # Where transform batches run: "threads" in the flow process (the default: nothing to set
     # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
     # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.
