@@ -389,7 +389,7 @@ def _night(
     stats = NightStats(sources=len(sources))
     labeller = labeller_for(settings)
     opinions = opinion_models_for(settings)
-    con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+    con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s, memory_limit=settings.db_memory_limit)
     status = "failed"
     now = datetime.now(UTC)
     archive = (

@@ -83,7 +83,7 @@ def reclassify(
     lock = ExitStack()
     lock.enter_context(run_lock(settings.db_path, "reclassify"))  # released in the finally below
     try:
-        con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s)
+        con = open_warehouse(settings.db_path, wait_s=settings.db_lock_wait_s, memory_limit=settings.db_memory_limit)
     except BaseException:
         lock.close()
         raise

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # backlog near 200 MB whatever its size, and keep two Dask workers (or the threads) busy
     # with one more batch queued behind each.
     max_batches_in_flight: int = Field(4, ge=1)
+    # DuckDB's buffer pool for the writing runs (DuckDB's own syntax, "" for DuckDB's default of
+    # 80 % of RAM). 1 GB holds several batches' inserts and the indexes of a large warehouse,
+    # and keeps a night's memory flat as the warehouse grows; DuckDB spills past it.
+    db_memory_limit: str = "1GB"
     # Where transform batches run: "threads" in the flow process (the default: nothing to set
     # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
     # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.
