@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from extract.errors import MissingExtra
+from extract.errors import ConfigError, MissingExtra
 
 EXTRA = "embeddings"
 INSTALL_HINT = (
@@ -244,3 +244,43 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine similarity of two vectors."""
     denom = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(np.dot(a, b) / denom) if denom else 0.0
+
+
+class Encoder(Protocol):
+    """What a model needs from a sentence encoder (``SentenceEncoder``, or a stand-in in tests)."""
+
+    info: EncoderInfo
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def encoder_for_trained(
+    model_dir: str | Path,
+    what: str,
+    trained_info: dict[str, Any] | None,
+    encoder: Encoder | None,
+    settings: EncoderSettings | None,
+) -> Encoder:
+    """The encoder a saved ``what`` model (trained with embeddings) predicts with, checked against it.
+
+    ``encoder``, or a ``SentenceEncoder`` built from ``settings``. Raises ``MissingExtra`` when the
+    extra is not installed, ``ConfigError`` when the weights' sha256 is not the one it was trained with.
+    """
+    if encoder is None:
+        if not is_available():
+            raise MissingExtra(
+                f"{model_dir} is a {what} model trained with sentence embeddings and needs the optional "
+                "'embeddings' extra to load; install it (`make venv-embeddings`, or `pip install "
+                "'slant[embeddings]'` with the CPU build of torch: docs/loaded-language.md) or use a model "
+                "trained without embeddings",
+                extra=EXTRA,
+            )
+        encoder = SentenceEncoder(settings or EncoderSettings())
+    trained = (trained_info or {}).get("weights_sha256")
+    if trained != encoder.info.weights_sha256:
+        raise ConfigError(
+            f"{model_dir} was trained with encoder weights sha256 {trained}, but the installed "
+            f"{encoder.info.package} has {encoder.info.weights_sha256}; install the version in its "
+            "model_card.json or retrain"
+        )
+    return encoder

@@ -30,7 +30,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import joblib
 import numpy as np
@@ -41,8 +41,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from extract.errors import ConfigError, MissingExtra
-from transform.embeddings import EncoderInfo, EncoderSettings, SentenceEncoder, is_available
+from transform.embeddings import Encoder, EncoderInfo, EncoderSettings, SentenceEncoder, encoder_for_trained
 from transform.lexicon import Lexicon, load_lexicon
 from transform.loaded import features as F
 from transform.loaded.metrics import best_threshold, binary_prf, sentence_metrics
@@ -68,14 +67,6 @@ EMB_C = 2.0
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 O_LABEL = "O"
-
-
-class Encoder(Protocol):
-    """What the model needs from a sentence encoder (``transform.embeddings.SentenceEncoder``)."""
-
-    info: EncoderInfo
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -507,23 +498,10 @@ class LoadedModel:
         """
         state = joblib.load(Path(model_dir) / MODEL_FILE)
         uses_embeddings = bool(state.get("embeddings", False))
-        if uses_embeddings and encoder is None:
-            if not is_available():
-                raise MissingExtra(
-                    f"{model_dir} was trained with sentence embeddings and needs the optional 'embeddings' "
-                    "extra to load; install it (`make venv-embeddings`, or `pip install 'slant[embeddings]'` with "
-                    "the CPU build of torch: docs/loaded-language.md) or use a model trained without --embeddings",
-                    extra="embeddings",
-                )
-            encoder = SentenceEncoder(encoder_settings or EncoderSettings())
-        if uses_embeddings and encoder is not None:
-            trained = (state.get("encoder_info") or {}).get("weights_sha256")
-            if trained != encoder.info.weights_sha256:
-                raise ConfigError(
-                    f"{model_dir} was trained with encoder weights sha256 {trained}, but the installed "
-                    f"{encoder.info.package} has {encoder.info.weights_sha256}; install the version in its "
-                    "model_card.json or retrain"
-                )
+        if uses_embeddings:
+            encoder = encoder_for_trained(
+                model_dir, "loaded-language", state.get("encoder_info"), encoder, encoder_settings
+            )
         model = cls(
             lexicon_version=state["lexicon_version"],
             sentence_c=state["sentence_c"],

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import joblib
 import numpy as np
@@ -30,8 +30,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from extract.errors import ConfigError, MissingExtra, ModelError
-from transform.embeddings import EncoderInfo, EncoderSettings, SentenceEncoder, is_available
+from extract.errors import ModelError
+from transform.embeddings import Encoder, EncoderInfo, EncoderSettings, SentenceEncoder, encoder_for_trained
 from transform.stance import features as F
 
 LABELS = ("favor", "against", "neither")
@@ -63,14 +63,6 @@ EMB_WEIGHT = 1.0
 # the claim alone (no t) 0.643; embedding the claim with its target masked (TGT) 0.650, a wash, so the claim
 # is embedded as written.
 EMB_BLOCKS = 3
-
-
-class Encoder(Protocol):
-    """What the model needs from a sentence encoder (``transform.embeddings.SentenceEncoder``)."""
-
-    info: EncoderInfo
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def embedding_block(contexts: Sequence[F.MentionContext], encoder: Encoder) -> np.ndarray:
@@ -303,24 +295,8 @@ class StanceModel:
                 f"version {F.FEATURE_VERSION}; train it again (slant train stance)"
             )
         uses_embeddings = bool(state.get("embeddings", False))
-        if uses_embeddings and encoder is None:
-            if not is_available():
-                raise MissingExtra(
-                    f"{model_dir} is a stance model trained with sentence embeddings and needs the optional "
-                    "'embeddings' extra to load; install it (`make venv-embeddings`, or `pip install "
-                    "'slant[embeddings]'` with the CPU build of torch: docs/loaded-language.md) or use a model "
-                    "trained without embeddings",
-                    extra="embeddings",
-                )
-            encoder = SentenceEncoder(encoder_settings or EncoderSettings())
-        if uses_embeddings and encoder is not None:
-            trained = (state.get("encoder_info") or {}).get("weights_sha256")
-            if trained != encoder.info.weights_sha256:
-                raise ConfigError(
-                    f"{model_dir} was trained with encoder weights sha256 {trained}, but the installed "
-                    f"{encoder.info.package} has {encoder.info.weights_sha256}; install the version in its "
-                    "model_card.json or retrain"
-                )
+        if uses_embeddings:
+            encoder = encoder_for_trained(model_dir, "stance", state.get("encoder_info"), encoder, encoder_settings)
         model = cls(
             c=state["c"],
             use_char=state["use_char"],
