@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -51,7 +52,7 @@ class CacheHint:
     last_modified: str | None = None
     role: str = "post"
     published: datetime | None = None
-    body: str | None = None  # kept for robots.txt only, to reuse on a 304
+    body: str | None = None  # robots.txt and homepages only (KEPT_BODY_ROLES), to reuse on a 304
     checked_at: datetime | None = None  # last 200/304, or for role "missing" the last 404
 
 
@@ -73,7 +74,7 @@ class FetchRecord:
     last_modified: str | None = None
     role: str = "post"  # post | feed | sitemap | homepage | robots | api
     archive: ArchiveRef | None = None
-    text: str | None = None  # the body as text, kept for robots.txt only (see CacheHint.body)
+    text: str | None = None  # the body kept for KEPT_BODY_ROLES (see kept_body, CacheHint.body)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,38 @@ def _record(source_id: str, url: str, result: FetchResult, role: str, archive: A
         role=role,
         archive=archive,
     )
+
+
+# Responses whose body is kept with their validators, so a 304 can be answered from the store:
+# robots.txt (rules needed every night) and the homepage (platform detection, feed links).
+KEPT_BODY_ROLES = frozenset({"robots", "homepage"})
+# A homepage larger than this (characters) is not kept; it is then fetched in full every night.
+# Real blog homepages are 50-300 kB of HTML; 1 MB keeps all of them and bounds url_state.
+_MAX_KEPT_HOMEPAGE_CHARS = 1_000_000
+
+
+def kept_body(role: str, result: FetchResult) -> str | None:
+    """What ``url_state.body`` keeps of a 200 for ``role``: robots.txt as text; the homepage with its
+    content type and Link header (where WordPress advertises its API root), as JSON."""
+    if role == "robots":
+        return result.body.decode("utf-8", errors="replace")
+    html = decode_body(result.body, result.content_type)
+    if len(html) > _MAX_KEPT_HOMEPAGE_CHARS:
+        return None
+    return json.dumps({"link": result.headers.get("link", ""), "html": html})
+
+
+def replayed_homepage(kept: str, not_modified: FetchResult) -> FetchResult | None:
+    """The homepage as last stored, standing in for its 304 ``not_modified``; ``None`` if unreadable."""
+    try:
+        stored = json.loads(kept)
+        html, link = str(stored["html"]), str(stored.get("link", ""))
+    except (ValueError, KeyError, TypeError):
+        return None
+    headers = {**not_modified.headers, "content-type": "text/html; charset=utf-8"}
+    if link:
+        headers["link"] = link
+    return dataclasses.replace(not_modified, status_code=200, headers=headers, body=html.encode("utf-8"))
 
 
 def _host_failure(exc: FetchError) -> bool:
@@ -205,8 +238,8 @@ class HostClient:
                 url, result.status_code, result.headers, result.body, result.fetched_at, final_url=result.final_url
             )
         record = _record(harvest.source_id, url, result, role, ref)
-        if role == "robots" and not result.not_modified:
-            record = dataclasses.replace(record, text=result.body.decode("utf-8", errors="replace"))
+        if role in KEPT_BODY_ROLES and not result.not_modified:
+            record = dataclasses.replace(record, text=kept_body(role, result))
         harvest.records.append(record)
         return result
 
@@ -325,12 +358,17 @@ def index_candidates(
     """
 
     def get(url: str, role: str) -> FetchResult | None:
-        hint = None if backfill or role == "homepage" else known.get(url)
+        hint = None if backfill else known.get(url)
         if hint is not None and hint.role == "missing":
             if hint.checked_at is not None and datetime.now(UTC) - hint.checked_at < MISSING_RECHECK:
                 return None  # answered 404 lately: the blog has no such API or sitemap; ask again next week
             hint = None
-        return client.get(harvest, url, role, hint, quiet_404=role in QUIET_404_ROLES)
+        if role == "homepage" and (hint is None or hint.role != "homepage" or not hint.body):
+            hint = None  # its body is read, so it is asked for conditionally only when we have it stored
+        result = client.get(harvest, url, role, hint, quiet_404=role in QUIET_404_ROLES)
+        if role == "homepage" and hint is not None and hint.body and result is not None and result.not_modified:
+            return replayed_homepage(hint.body, result) or client.get(harvest, url, role, None)
+        return result
 
     sitemaps = client.robots(harvest, source.url).sitemaps()
     entries, platform = index_entries(

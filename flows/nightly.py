@@ -82,8 +82,8 @@ from warehouse.loaded import register_model  # noqa: E402
 from warehouse.runlock import Holder, run_lock  # noqa: E402
 from warehouse.validate import validate_batch  # noqa: E402
 
-# Index pages (feeds, sitemaps, API listings, robots.txt): validators stored only after the posts.
-_INDEX_ROLES = frozenset({"feed", "sitemap", "api", "robots"})
+# Index pages (feeds, sitemaps, API listings, homepages, robots.txt): validators stored only after the posts.
+_INDEX_ROLES = frozenset({"feed", "sitemap", "api", "homepage", "robots"})
 
 
 @task(

@@ -103,8 +103,39 @@ def _matcher(terms: list[str]) -> re.Pattern[str]:
     for members in groups.values():
         firsts = "".join(sorted({re.escape(t[0]) for t in members}))
         head = f"(?={firsts})" if len({t[0] for t in members}) == 1 else f"(?=[{firsts}])"
-        branches.append(head + "(?:" + "|".join(_term_regex(t).removeprefix(r"\b") for t in members) + ")")
+        branches.append(head + "(?:" + _second_char_groups(members) + ")")
     return re.compile(r"\b(?:" + "|".join(branches) + ")", re.IGNORECASE)
+
+
+def _second_char_groups(members: list[str]) -> str:
+    """The alternation of one first-character group, split again by the terms' second character.
+
+    The same argument as one level up: terms whose second characters differ (ignoring case) cannot
+    match at one position, and terms with no second word character ("a lot", "x-ray", a one-letter
+    word) need a non-word character there, so they cannot match where a two-letter prefix does. A
+    one-letter stem (``x*``) matches any word, so a group holding one is left whole.
+    """
+    plain = "|".join(_term_regex(t).removeprefix(r"\b") for t in members)
+    seconds: dict[str, list[str]] = {}
+    tail: list[str] = []
+    for term in members:
+        body = term.rstrip("*")
+        if len(body) == 1 and term.endswith("*"):
+            return plain
+        second = body[1] if len(body) > 1 else ""
+        if second and re.match(r"\w", second) and len(second.casefold()) == 1:
+            seconds.setdefault(second.casefold(), []).append(term)
+        else:
+            tail.append(term)
+    if len(seconds) + bool(tail) < 2:
+        return plain
+    parts = []
+    for group in seconds.values():
+        chars = "".join(sorted({re.escape(t[1]) for t in group}))
+        parts.append(f"(?=.[{chars}])(?:" + "|".join(_term_regex(t).removeprefix(r"\b") for t in group) + ")")
+    if tail:
+        parts.append("(?:" + "|".join(_term_regex(t).removeprefix(r"\b") for t in tail) + ")")
+    return "|".join(parts)
 
 
 def match_order(entries: dict[str, tuple[str, float]], stems: tuple[tuple[str, str, float], ...]) -> list[str]:

@@ -18,8 +18,9 @@ from extract.harvest import Page
 from transform.clean import CleanPost, clean_entry, clean_page
 from transform.dedup import Fingerprint, fingerprint
 from transform.defaults import LeaningLabeller, StanceLabeller
-from transform.labelling import Labeller, LoadedLabels, label_loaded
+from transform.labelling import Labeller, LoadedLabels, label_loaded, predict_posts
 from transform.lexicon import Span
+from transform.loaded import SentenceResult
 from transform.opinion import OpinionLabels, label_opinions
 from transform.segment import Sentence, segment
 from transform.targets import Target
@@ -74,13 +75,33 @@ class Failure:
     reason: str
 
 
-def label_post(
-    source_id: str, url: str, final_url: str, body_sha256: str, post: CleanPost, labeller: Labeller
-) -> ProcessedPost:
-    """Segment, attribute voice and label an already cleaned post."""
-    text = post.text
+# A post's sentences, their voices and its quotations: what the model needs besides the text.
+_Prepared = tuple[list[Sentence], list[SentenceVoice], list[QuoteSpan]]
+
+
+def _prepare(post: CleanPost) -> _Prepared:
     sentences = segment(post.paragraphs)
-    voices, quotes = attribute_voice(text, post.paragraphs, sentences)
+    voices, quotes = attribute_voice(post.text, post.paragraphs, sentences)
+    return sentences, voices, quotes
+
+
+def label_post(
+    source_id: str,
+    url: str,
+    final_url: str,
+    body_sha256: str,
+    post: CleanPost,
+    labeller: Labeller,
+    prepared: _Prepared | None = None,
+    results: Sequence[SentenceResult] | None = None,
+) -> ProcessedPost:
+    """Segment, attribute voice and label an already cleaned post.
+
+    ``prepared`` and ``results``: its sentences, voices and model output when ``process_batch``
+    computed them for the whole batch at once.
+    """
+    text = post.text
+    sentences, voices, quotes = prepared or _prepare(post)
     return ProcessedPost(
         source_id=source_id,
         url=url,
@@ -93,7 +114,7 @@ def label_post(
         sentences=tuple(sentences),
         voices=tuple(voices),
         quotes=tuple(quotes),
-        labels=label_loaded(text, sentences, voices, quotes, labeller),
+        labels=label_loaded(text, sentences, voices, quotes, labeller, results),
         model_version=labeller.version,
         fingerprint=fingerprint(text),
     )
@@ -101,6 +122,14 @@ def label_post(
 
 def process_page(page: Page, labeller: Labeller) -> ProcessedPost | Failure:
     """Clean, segment and score one fetched page."""
+    cleaned = clean_one(page)
+    if isinstance(cleaned, Failure):
+        return cleaned
+    return label_post(page.source_id, page.url, page.final_url, page.body_sha256, cleaned, labeller)
+
+
+def clean_one(page: Page) -> CleanPost | Failure:
+    """The cleaned post of one page, or why there is none (extractor crashes included)."""
     try:
         if page.text_source != "page" and page.entry is not None:
             post = clean_entry(page.entry, fetched_at=page.fetched_at)
@@ -111,16 +140,29 @@ def process_page(page: Page, labeller: Labeller) -> ProcessedPost | Failure:
         return Failure(page.source_id, page.url, str(exc))
     except Exception as exc:  # noqa: BLE001 - the extractor's bugs must cost one page only
         return Failure(page.source_id, page.url, f"{page.url}: extractor crashed: {type(exc).__name__}: {exc}")
-    return label_post(page.source_id, page.url, page.final_url, page.body_sha256, post, labeller)
+    return post
 
 
 def process_batch(pages: Iterable[Page], labeller: Labeller) -> tuple[list[ProcessedPost], list[Failure]]:
-    """Process every page; the posts and the failures, in input order."""
-    done: list[ProcessedPost] = []
+    """Process every page; the posts and the failures, in input order.
+
+    The model sees the sentences of many posts per call (``labelling.predict_posts``), which is
+    what makes labelling a batch cheaper than labelling its posts one by one; the labels are the same.
+    """
+    cleaned: list[tuple[Page, CleanPost]] = []
     failed: list[Failure] = []
     for page in pages:
-        result = process_page(page, labeller)
-        (failed if isinstance(result, Failure) else done).append(result)  # type: ignore[arg-type]
+        result = clean_one(page)
+        if isinstance(result, Failure):
+            failed.append(result)
+        else:
+            cleaned.append((page, result))
+    prepared = [_prepare(post) for _, post in cleaned]
+    results = predict_posts([(sentences, voices) for sentences, voices, _ in prepared], labeller)
+    done = [
+        label_post(page.source_id, page.url, page.final_url, page.body_sha256, post, labeller, ready, scored)
+        for (page, post), ready, scored in zip(cleaned, prepared, results, strict=True)
+    ]
     return done, failed
 
 

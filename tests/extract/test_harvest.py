@@ -1,4 +1,5 @@
-"""HostClient behaviour that the hostile web does not isolate: giving up on a host, long Retry-After."""
+"""HostClient behaviour that the hostile web does not isolate: giving up on a host, long Retry-After,
+revalidating a homepage."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from http.server import BaseHTTPRequestHandler
 
 from extract.fetch import FetchPolicy
 from extract.guard import PrivatePolicy
-from extract.harvest import Harvest, HostClient
+from extract.harvest import CacheHint, Harvest, HostClient, harvest_source
+from extract.sources import Source
 from tests.httpfixtures import http_server, respond
 
 POLICY = FetchPolicy(user_agent="t", private=PrivatePolicy(hosts=frozenset({"127.0.0.1"})), retries=1)
@@ -56,3 +58,45 @@ def test_a_short_retry_after_is_waited_and_the_retry_succeeds() -> None:
         elapsed = time.monotonic() - started
     assert result is not None and result.status_code == 200
     assert elapsed >= 1.0
+
+
+def test_an_unchanged_homepage_is_revalidated_and_its_stored_copy_still_finds_the_feed() -> None:
+    """Night 2 asks for the homepage conditionally; on a 304 the kept copy drives detection and feed links."""
+    home = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/news.xml">'
+        b"</head><body><p>A blog</p></body></html>"
+    )
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>One</title><link>/posts/one</link></item></channel></rss>"
+    )
+    conditional: list[str] = []
+
+    def homepage(request: BaseHTTPRequestHandler) -> None:
+        if request.headers.get("If-None-Match") == '"home-1"':
+            conditional.append(request.path)
+            respond(304, b"", {"ETag": '"home-1"'})(request)
+        else:
+            respond(200, home, {"Content-Type": "text/html; charset=utf-8", "ETag": '"home-1"'})(request)
+
+    routes = {
+        "/robots.txt": ROBOTS,
+        "/": homepage,
+        "/news.xml": respond(200, feed, {"Content-Type": "application/rss+xml"}),
+        "/posts/one": respond(200, b"<html><body><p>One.</p></body></html>"),
+    }
+    with http_server(routes) as site:
+        source = Source("s", "S", f"{site.base_url}/")
+        first = harvest_source(HostClient(POLICY, 0.0), source, {})
+        kept = {
+            r.url: CacheHint(r.etag, r.last_modified, r.role, body=r.text)
+            for r in first.records
+            if r.role == "homepage"
+        }
+        assert kept and all(h.body for h in kept.values())
+        site.hits.clear()
+        second = harvest_source(HostClient(POLICY, 0.0), source, kept)
+    assert conditional == ["/"]
+    assert "/news.xml" in site.hits  # the feed advertised by the stored homepage was still read
+    assert [r.status_code for r in second.records if r.role == "homepage"] == [304]
+    assert [p.url for p in second.pages] == [f"{site.base_url}/posts/one"]

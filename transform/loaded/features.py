@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -21,6 +21,7 @@ from transform.segment import Sentence
 # Words with inner hyphens/apostrophes kept whole ("far-right", "don't"), as in the notes' baselines.
 TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+)*")
 QUOTE_CHARS = '"“”«»'
+_QUOTE_MARK = re.compile("[" + QUOTE_CHARS + "]")
 CATEGORIES = ("name_calling", "emotive", "exaggeration", "dysphemism", "doubt", "scare_quotes")
 SCARE_MAX_WORDS = 3  # docs/loaded-language.md: a scare quote is a 1-3 word unattributed fragment
 N_DENSE = len(CATEGORIES) + 7  # width of sentence_dense(); keep in step with it
@@ -28,9 +29,8 @@ N_DENSE = len(CATEGORIES) + 7  # width of sentence_dense(); keep in step with it
 FEATURES_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class Token:
-    """One word token with offsets into its sentence."""
+class Token(NamedTuple):
+    """One word token with offsets into its sentence (a tuple: posts have ~1,000 of them)."""
 
     start: int
     end: int
@@ -50,7 +50,7 @@ def lexicon_hits(text: str, lexicon: Lexicon, is_quote: bool = False) -> list[tu
 
 def quote_regions(text: str) -> list[tuple[int, int]]:
     """Character ranges between paired double quotes (straight or curly), quotes included."""
-    marks = [i for i, ch in enumerate(text) if ch in QUOTE_CHARS]
+    marks = [m.start() for m in _QUOTE_MARK.finditer(text)]
     return [(marks[i], marks[i + 1] + 1) for i in range(0, len(marks) - 1, 2)]
 
 

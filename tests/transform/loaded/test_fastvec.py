@@ -1,0 +1,87 @@
+"""The cached feature builders give the same matrices as the reference path they replace.
+
+Why: the shipped and user-trained models were fitted on features from ``features.token_features``
++ ``FeatureHasher`` and sklearn's ``char_wb`` vectorizer; a prediction must not depend on which
+code built its features. The texts are the project's own annotated examples (quotes, scare quotes,
+lexicon hits, capitals, digits) plus the seed post and edge cases.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from flows.settings import _user_model_cache
+from transform.labelling import load_labeller
+from transform.loaded import features as F
+from transform.loaded.fastvec import CharWbCounter, TokenEncoder
+from transform.loaded.model import LoadedModel
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "transform" / "training" / "loaded").glob("*.jsonl"))
+EDGE_CASES = [
+    "",
+    "   ",
+    "NATO's \"so-called\" reforms — 2024's   biggest   scandal!",
+    "Ünïcode Straße naïve café, İstanbul ΣΊΣΥΦΟΣ.",
+    "A",
+    '"Quoted from start to end," she said.',
+    "tab\tseparated\nand new-line text, don't stop",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> LoadedModel:
+    return load_labeller(None, _user_model_cache()).model
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[tuple[str, bool]]:
+    rows = [json.loads(line) for path in EXAMPLES for line in path.read_text(encoding="utf-8").splitlines() if line]
+    assert len(rows) >= 1500
+    return [(r["text"], r.get("voice") == "quoted") for r in rows] + [(t, False) for t in EDGE_CASES]
+
+
+def _same(a: sparse.spmatrix, b: sparse.spmatrix) -> None:
+    assert a.shape == b.shape
+    diff = (sparse.csr_matrix(a) - sparse.csr_matrix(b)).tocoo()
+    assert diff.nnz == 0 or float(np.abs(diff.data).max()) < 1e-12
+
+
+def test_cached_char_ngrams_equal_the_fitted_vectorizer(model: LoadedModel, texts: list[tuple[str, bool]]) -> None:
+    assert model.char_vec is not None
+    counter = CharWbCounter(model.char_vec)
+    sentences = [t for t, _ in texts]
+    half = len(sentences) // 2
+    for chunk in (sentences[:half], sentences[half:], sentences[:50]):  # warm cache and cold words alike
+        _same(counter.transform(chunk), model.char_vec.transform(chunk))
+
+
+def test_cached_token_features_equal_the_hashed_reference(model: LoadedModel, texts: list[tuple[str, bool]]) -> None:
+    encoder = TokenEncoder(model.hasher)
+    rng = np.random.default_rng(0)
+    for chunk in (texts[:700], texts[700:], texts[:60]):
+        sentences = [t for t, _ in chunk]
+        quotes = [q for _, q in chunk]
+        tokens = [F.tokenize(t) for t in sentences]
+        hits = [F.lexicon_hits(t, model.lexicon, q) for t, q in chunk]
+        gates = rng.uniform(0, 1, len(chunk)).tolist()
+        strs: list[list[str]] = []
+        nums: list[list[float]] = []
+        per_token_gates: list[float] = []
+        for text, toks, h, q, g in zip(sentences, tokens, hits, quotes, gates, strict=True):
+            s, n = F.token_features(text, toks, h, q)
+            strs += s
+            nums += n
+            per_token_gates += [g] * len(toks)
+        assert any(hits) and any('"' in t for t in sentences)
+        reference = F.token_matrix(model.hasher, strs, nums, per_token_gates)
+        _same(encoder.matrix(sentences, tokens, hits, quotes, gates), reference)
+
+
+def test_no_tokens_give_an_empty_matrix_of_the_right_width(model: LoadedModel) -> None:
+    matrix = TokenEncoder(model.hasher).matrix(["", "..."], [[], []], [[], []], [False, False], [0.5, 0.5])
+    assert matrix.shape == (0, model.hasher.n_features + F.N_TOKEN_DENSE)
