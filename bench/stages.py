@@ -213,7 +213,7 @@ PROFILE_STAGES = (
     ("  of which trafilatura.bare_extraction", "trafilatura/core.py", ("bare_extraction",)),
     ("segment (sentences)", "transform/segment.py", ("segment",)),
     ("voice (quotes, speakers)", "transform/voice.py", ("attribute_voice",)),
-    ("classify (loaded-language model)", "transform/labelling.py", ("label_loaded",)),
+    ("classify (loaded-language model)", "transform/labelling.py", ("predict_posts", "label_loaded")),
     ("fingerprint (MinHash)", "transform/dedup.py", ("fingerprint",)),
     ("load (load_posts)", "warehouse/load.py", ("load_posts",)),
 )

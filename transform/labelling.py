@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import ConfigError
+from transform.collector import cyclic_gc_paused
 from transform.embeddings import EncoderSettings
 from transform.lexicon import Span
 from transform.loaded import LoadedModel, SentenceResult
@@ -230,7 +231,8 @@ def label_loaded(
 
 def relabel(posts: Sequence[StoredPost], labeller: Labeller) -> list[tuple[str, LoadedLabels]]:
     """Label stored posts again with ``labeller``: ``(post_id, labels)`` each, nothing fetched."""
-    results = predict_posts([(p.sentences, p.voices) for p in posts], labeller)
+    with cyclic_gc_paused():
+        results = predict_posts([(p.sentences, p.voices) for p in posts], labeller)
     return [
         (p.post_id, label_loaded(p.text, p.sentences, p.voices, p.quotes, labeller, r))
         for p, r in zip(posts, results, strict=True)

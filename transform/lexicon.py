@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
 from transform.segment import Sentence
 
+_WORD_RUN = re.compile(r"\w+")
 LEXICON_VERSION = "lexicon-1.0"
 LOADED_THRESHOLD = 0.5  # a sentence scoring above this counts as "loaded" in post shares
 
@@ -61,6 +63,33 @@ class Lexicon:
     entries: dict[str, tuple[str, float]]
     stems: tuple[tuple[str, str, float], ...]
     rules: dict[str, tuple[ContextRule, ...]] = field(default_factory=dict)
+    # First three letters of every term's leading word (or the whole word when shorter): a word
+    # that begins with none of them cannot start a match, so ``matches`` skips it (see ``could_start``).
+    starts: frozenset[str] = frozenset()
+
+    def could_start(self, word: str) -> bool:
+        """Whether a match may begin at ``word`` (a whole ``\\w+`` run of the text); never a false no."""
+        if not self.starts or not word.isascii():
+            return True  # non-ASCII case folding is left to the regex itself
+        key = word.lower()
+        return key[:3] in self.starts or key[:2] in self.starts or key[:1] in self.starts
+
+    def matches(self, text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text, start, end)``, trying the pattern only where a term could begin.
+
+        Every term begins with a word character behind ``\\b``, so a match can only begin where a
+        ``\\w+`` run does; runs that ``could_start`` rules out are skipped, the others are tried
+        in order from the end of the previous match, exactly as ``finditer`` scans.
+        """
+        resume = start
+        for word in _WORD_RUN.finditer(text, start, end):
+            at = word.start()
+            if at < resume or not self.could_start(word.group()):
+                continue
+            found = self.pattern.match(text, at, end)
+            if found is not None:
+                resume = found.end()
+                yield found
 
     def resolve(self, matched: str) -> tuple[str, str, float]:
         """The term (as written, ``*`` included), category and weight behind the matched text.
@@ -201,7 +230,18 @@ def build_lexicon(
     stems = tuple(sorted(stem_list, key=lambda s: len(s[0]), reverse=True))
     terms = match_order(entries, stems)
     rules = _parse_rules(rules_text, rules_source, set(terms)) if rules_text is not None else {}
-    return Lexicon(version, _matcher(terms), entries, stems, rules)
+    return Lexicon(version, _matcher(terms), entries, stems, rules, _term_starts(terms))
+
+
+def _term_starts(terms: list[str]) -> frozenset[str]:
+    """``Lexicon.starts``: the lower-cased first three letters of each term's leading word run."""
+    starts = set()
+    for term in terms:
+        lead = _WORD_RUN.match(term.rstrip("*"))
+        if lead is None or not lead.group().isascii():
+            return frozenset()  # a term the prefilter cannot reason about: try the pattern everywhere
+        starts.add(lead.group().lower()[:3])
+    return frozenset(starts)
 
 
 def load_lexicon(version: str = LEXICON_VERSION) -> Lexicon:
@@ -246,7 +286,7 @@ def find_spans(text: str, sentences: list[Sentence], lexicon: Lexicon) -> list[S
     """
     spans: list[Span] = []
     for sentence in sentences:
-        for match in lexicon.pattern.finditer(text, sentence.start, sentence.end):
+        for match in lexicon.matches(text, sentence.start, sentence.end):
             term, category, weight = lexicon.resolve(match.group(0))
             rules = lexicon.rules.get(term)
             if rules:

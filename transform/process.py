@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from extract.errors import ParseError
 from extract.harvest import Page
 from transform.clean import CleanPost, clean_entry, clean_page
+from transform.collector import cyclic_gc_paused
 from transform.dedup import Fingerprint, fingerprint
 from transform.defaults import LeaningLabeller, StanceLabeller
 from transform.labelling import Labeller, LoadedLabels, label_loaded, predict_posts
@@ -149,6 +150,11 @@ def process_batch(pages: Iterable[Page], labeller: Labeller) -> tuple[list[Proce
     The model sees the sentences of many posts per call (``labelling.predict_posts``), which is
     what makes labelling a batch cheaper than labelling its posts one by one; the labels are the same.
     """
+    with cyclic_gc_paused():
+        return _process_batch(pages, labeller)
+
+
+def _process_batch(pages: Iterable[Page], labeller: Labeller) -> tuple[list[ProcessedPost], list[Failure]]:
     cleaned: list[tuple[Page, CleanPost]] = []
     failed: list[Failure] = []
     for page in pages:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import duckdb
 import pyarrow as pa
@@ -19,6 +20,7 @@ import pyarrow as pa
 from extract.archive import ArchiveRef
 from extract.harvest import QUIET_404_ROLES, CacheHint, FetchRecord
 from extract.sources import Source
+from transform.collector import cyclic_gc_paused
 from transform.dedup import NEAR_DUPLICATE_SIMILARITY, NUM_PERM
 from transform.process import ProcessedPost
 from warehouse.loaded import PostLabels, insert_arrow, write_loaded_labels
@@ -66,6 +68,9 @@ ON CONFLICT (post_id) DO UPDATE SET
 """
 
 
+# A batch asks for the id of each post once per stored row (sentences, quotes, comments): ~16,000
+# hashes per batch of 250. A cache the size of several batches makes it one hash per post.
+@lru_cache(maxsize=8192)
 def post_id_for(canonical_url: str) -> str:
     """Stable id of a post: the first 16 hex digits of sha256 of its canonical URL."""
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
@@ -227,21 +232,20 @@ def _posts_table(posts: Sequence[ProcessedPost], run_id: str) -> pa.Table:
 
 
 def _sentences_table(posts: Sequence[ProcessedPost]) -> pa.Table:
-    rows = [
-        (post_id_for(p.post.canonical_url), s, v) for p in posts for s, v in zip(p.sentences, p.voices, strict=True)
-    ]
+    sentences = [s for p in posts for s in p.sentences]
+    voices = [v for p in posts for v in p.voices]
     return pa.table(
         {
-            "post_id": [pid for pid, _, _ in rows],
-            "sentence_no": pa.array([s.sentence_no for _, s, _ in rows], pa.int32()),
-            "paragraph_no": pa.array([s.paragraph_no for _, s, _ in rows], pa.int32()),
-            "start_char": pa.array([s.start for _, s, _ in rows], pa.int32()),
-            "end_char": pa.array([s.end for _, s, _ in rows], pa.int32()),
-            "text": pa.array([s.text for _, s, _ in rows], pa.string()),
-            "is_quote": pa.array([v.is_quote for _, _, v in rows], pa.bool_()),
-            "speaker": pa.array([v.speaker for _, _, v in rows], pa.string()),
-            "voice": pa.array([v.voice for _, _, v in rows], pa.string()),
-            "quoted_share": pa.array([v.quoted_share for _, _, v in rows], pa.float64()),
+            "post_id": [post_id_for(p.post.canonical_url) for p in posts for _ in p.sentences],
+            "sentence_no": pa.array([s.sentence_no for s in sentences], pa.int32()),
+            "paragraph_no": pa.array([s.paragraph_no for s in sentences], pa.int32()),
+            "start_char": pa.array([s.start for s in sentences], pa.int32()),
+            "end_char": pa.array([s.end for s in sentences], pa.int32()),
+            "text": pa.array([s.text for s in sentences], pa.string()),
+            "is_quote": pa.array([v.is_quote for v in voices], pa.bool_()),
+            "speaker": pa.array([v.speaker for v in voices], pa.string()),
+            "voice": pa.array([v.voice for v in voices], pa.string()),
+            "quoted_share": pa.array([v.quoted_share for v in voices], pa.float64()),
         }
     )
 
@@ -285,6 +289,13 @@ def load_posts(
     ``records`` are the batch's fetches, whose validators are stored in the same transaction,
     so a crash can never leave a 304-able URL without its post.
     """
+    with cyclic_gc_paused():  # building the Arrow columns allocates ~10^5 tuples (transform.collector)
+        return _load_posts(con, run_id, posts, records)
+
+
+def _load_posts(
+    con: duckdb.DuckDBPyConnection, run_id: str, posts: Sequence[ProcessedPost], records: Sequence[FetchRecord]
+) -> LoadCounts:
     by_id: dict[str, ProcessedPost] = {}
     for post in posts:
         by_id[post_id_for(post.post.canonical_url)] = post  # one row per canonical URL
@@ -317,8 +328,11 @@ def load_posts(
                 con.execute(_UPSERT_POSTS)
             finally:
                 con.unregister("_posts")
-            for table in ("sentences", "quotes"):
-                con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [changed_ids])
+            # Only edited posts can have rows to replace: a post's rows are written in the same
+            # transaction as the post itself, so a post new tonight has none anywhere.
+            for table in ("sentences", "quotes", "comments"):
+                if edited:
+                    con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [edited])
             insert_arrow(
                 con,
                 "sentences",
@@ -331,11 +345,11 @@ def load_posts(
                 con,
                 [PostLabels(post_id_for(p.post.canonical_url), p.model_version, p.labels) for p in changed],
                 datetime.now(UTC),
+                replace=edited,
             )
-            con.execute("DELETE FROM comments WHERE post_id IN (SELECT unnest(?))", [changed_ids])
             insert_arrow(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
-            _save_fingerprints(con, changed)
-            _link_duplicates(con, changed_ids)
+            _save_fingerprints(con, changed, replace=edited)
+            _link_duplicates(con, changed_ids, replace=edited)
         save_url_state(con, records, frozenset({"post"}))
         con.execute("COMMIT")
     except BaseException:
@@ -374,10 +388,14 @@ def live_posts(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int
     return int(row[0]) if row else 0
 
 
-def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost]) -> None:
+def _save_fingerprints(
+    con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost], *, replace: Sequence[str]
+) -> None:
+    """Store the posts' fingerprints and bands; ``replace``: the ids whose old ones are dropped first."""
     ids = [post_id_for(p.post.canonical_url) for p in posts]
-    con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [ids])
-    con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [ids])
+    if replace:
+        con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [list(replace)])
+        con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [list(replace)])
     insert_arrow(
         con,
         "post_fingerprints",
@@ -389,20 +407,15 @@ def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[Processed
             }
         ),
     )
-    bands = [
-        (pid, band, bucket)
-        for pid, p in zip(ids, posts, strict=True)
-        for band, bucket in enumerate(p.fingerprint.bands)
-    ]
     insert_arrow(
         con,
         "post_bands",
         "post_id, band, bucket",
         pa.table(
             {
-                "post_id": [b[0] for b in bands],
-                "band": pa.array([b[1] for b in bands], pa.int16()),
-                "bucket": pa.array([b[2] for b in bands], pa.int64()),
+                "post_id": [pid for pid, p in zip(ids, posts, strict=True) for _ in p.fingerprint.bands],
+                "band": pa.array([band for p in posts for band in range(len(p.fingerprint.bands))], pa.int16()),
+                "bucket": pa.array([bucket for p in posts for bucket in p.fingerprint.bands], pa.int64()),
             }
         ),
     )
@@ -422,12 +435,16 @@ JOIN posts px ON px.post_id = pairs.x JOIN posts py ON py.post_id = pairs.y
 """
 
 
-def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str]) -> None:
-    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original."""
-    con.execute(
-        "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
-        [list(post_ids), list(post_ids)],
-    )
+def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str], *, replace: Sequence[str]) -> None:
+    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original.
+
+    ``replace``: the ids (edited posts) whose old links are dropped first; new posts have none.
+    """
+    if replace:
+        con.execute(
+            "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
+            [list(replace), list(replace)],
+        )
     links = []
     far_future = datetime.max.replace(tzinfo=UTC)
     for x, y, sig_x, sig_y, same_text, pub_x, pub_y in con.execute(_DUPLICATE_CANDIDATES, [list(post_ids)]).fetchall():

@@ -208,11 +208,15 @@ def test_fast_matcher_matches_exactly_like_the_plain_alternation(version: str) -
     slow = [(m.start(), m.end()) for m in reference.finditer(text)]
     assert len(slow) > 1000
     assert fast == slow
+    assert [m.span() for m in lexicon.matches(text, 0, len(text))] == slow  # the prefiltered scan too
     # and within sentence bounds, as find_spans searches
     for sentence in sentences[:200]:
         for pos in range(0, len(sentence), 7):
-            assert [m.span() for m in lexicon.pattern.finditer(sentence, pos)] == [
-                m.span() for m in reference.finditer(sentence, pos)
+            expected = [m.span() for m in reference.finditer(sentence, pos)]
+            assert [m.span() for m in lexicon.pattern.finditer(sentence, pos)] == expected
+            end = max(pos, len(sentence) - 5)
+            assert [m.span() for m in lexicon.matches(sentence, pos, end)] == [
+                m.span() for m in reference.finditer(sentence, pos, end)
             ]
 
 
@@ -223,3 +227,13 @@ def test_every_match_resolves_to_the_entry_or_longest_stem() -> None:
     span = _spans(Paragraph("A smear campaign began."))[2]
     assert [(s.text, s.category) for s in span] == [("smear campaign", LEXICON.lookup("smear campaign")[0])]
     assert all(isinstance(s, Span) for s in span)
+
+
+def test_the_prefilter_never_skips_a_word_a_short_stem_or_a_hyphenated_term_can_start() -> None:
+    """``Lexicon.matches`` skips words by their first letters; short stems and hyphens are the edge."""
+    lexicon = build_lexicon("lexicon-x", "go*\temotive\t0.5\nx-ray vision\temotive\t0.5\nsmear*\tdysphemism\t0.7\n")
+    text = "Going, GOES and gone; X-ray  vision and smeared ink, not ago or gong-less."
+    expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
+    assert [text[a:b] for a, b in expected] == ["Going", "GOES", "gone", "X-ray  vision", "smeared", "gong"]
+    assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
+    assert not lexicon.could_start("ink") and lexicon.could_start("gong")
