@@ -328,11 +328,10 @@ def _load_posts(
                 con.execute(_UPSERT_POSTS)
             finally:
                 con.unregister("_posts")
-            # Only edited posts can have rows to replace: a post's rows are written in the same
-            # transaction as the post itself, so a post new tonight has none anywhere.
+            # New posts' rows are cleared too: rows can outlive their post (a user deleting posts to
+            # rebuild them with `slant reprocess`), and must not block the rebuild.
             for table in ("sentences", "quotes", "comments"):
-                if edited:
-                    con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [edited])
+                con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [changed_ids])
             insert_arrow(
                 con,
                 "sentences",
@@ -345,11 +344,10 @@ def _load_posts(
                 con,
                 [PostLabels(post_id_for(p.post.canonical_url), p.model_version, p.labels) for p in changed],
                 datetime.now(UTC),
-                replace=edited,
             )
             insert_arrow(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
-            _save_fingerprints(con, changed, replace=edited)
-            _link_duplicates(con, changed_ids, replace=edited)
+            _save_fingerprints(con, changed)
+            _link_duplicates(con, changed_ids)
         save_url_state(con, records, frozenset({"post"}))
         con.execute("COMMIT")
     except BaseException:
@@ -388,14 +386,10 @@ def live_posts(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int
     return int(row[0]) if row else 0
 
 
-def _save_fingerprints(
-    con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost], *, replace: Sequence[str]
-) -> None:
-    """Store the posts' fingerprints and bands; ``replace``: the ids whose old ones are dropped first."""
+def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost]) -> None:
     ids = [post_id_for(p.post.canonical_url) for p in posts]
-    if replace:
-        con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [list(replace)])
-        con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [list(replace)])
+    con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [ids])
+    con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [ids])
     insert_arrow(
         con,
         "post_fingerprints",
@@ -435,16 +429,12 @@ JOIN posts px ON px.post_id = pairs.x JOIN posts py ON py.post_id = pairs.y
 """
 
 
-def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str], *, replace: Sequence[str]) -> None:
-    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original.
-
-    ``replace``: the ids (edited posts) whose old links are dropped first; new posts have none.
-    """
-    if replace:
-        con.execute(
-            "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
-            [list(replace), list(replace)],
-        )
+def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str]) -> None:
+    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original."""
+    con.execute(
+        "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
+        [list(post_ids), list(post_ids)],
+    )
     links = []
     far_future = datetime.max.replace(tzinfo=UTC)
     for x, y, sig_x, sig_y, same_text, pub_x, pub_y in con.execute(_DUPLICATE_CANDIDATES, [list(post_ids)]).fetchall():

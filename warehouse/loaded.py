@@ -108,30 +108,16 @@ def _sentence_scores_table(items: Sequence[PostLabels]) -> pa.Table:
     )
 
 
-def write_loaded_labels(
-    con: duckdb.DuckDBPyConnection,
-    items: Sequence[PostLabels],
-    now: datetime,
-    *,
-    replace: Sequence[str] | None = None,
-) -> None:
+def write_loaded_labels(con: duckdb.DuckDBPyConnection, items: Sequence[PostLabels], now: datetime) -> None:
     """Replace each post's rows of the same model version; other versions' rows are kept.
 
     Runs inside the caller's transaction (``load_posts``) or, called alone, as statements the
-    caller wraps in one (``relabel_batch``). ``replace``: when the caller knows which posts can
-    have rows already (``load_posts``: the edited ones), only those are cleared first.
+    caller wraps in one (``relabel_batch``).
     """
     if not items:
         return
-    may_have_rows = None if replace is None else set(replace)
     for version in sorted({i.model_version for i in items}):
-        ids = [
-            i.post_id
-            for i in items
-            if i.model_version == version and (may_have_rows is None or i.post_id in may_have_rows)
-        ]
-        if not ids:
-            continue
+        ids = [i.post_id for i in items if i.model_version == version]
         for table in _LABEL_TABLES:
             con.execute(
                 f"DELETE FROM {table} WHERE model_version = ? AND post_id IN (SELECT unnest(?))", [version, ids]
