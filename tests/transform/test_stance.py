@@ -149,5 +149,11 @@ def test_seed_post_through_extract_and_classify(model_dir: Path, labeller, tmp_p
         assert stance["evidence"] and not set(stance["evidence"]) & quoted, stance
     livingstone = stances["Ken Livingstone"]
     assert any(m["how"] == "coreference" and m["voice"] == "author" for m in livingstone["mentions"])  # the rebuttal
-    assert stances["Lutfur Rahman"]["label"] == "against"
+    # The expectation, reached by the aggregation rule fitted on the project's own posts
+    # (transform/training/stance-posts), not on this one.
+    assert [stances[t]["label"] for t in ("Lutfur Rahman", "Ken Livingstone", "Labour Party")] == [
+        "against",
+        "against",
+        "favor",
+    ]
     assert result["leaning"]["label"] in ("left", "center", "right")
