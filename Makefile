@@ -68,8 +68,9 @@ bench-report: $(STAMP) chromium  ## the report of a 10,000-post warehouse: HTML 
 
 eval: eval-extract eval-loaded eval-stance  ## every evaluation (heavy; not part of make test)
 
-eval-stance: $(STAMP)  ## stance (NewsMTSC, IBM unseen topics; + embeddings when installed) and leaning (AllSides, hyperpartisan; folds by outlet) vs TF-IDF+LR, and the default models
+eval-stance: $(STAMP)  ## stance (NewsMTSC, IBM unseen topics; + embeddings when installed) and leaning (AllSides, hyperpartisan; folds by outlet) vs TF-IDF+LR, the default models, and post-level stance on the project's posts (fits the abstention rule)
 	$(BIN)/python -m transform.evaluation.stance --check
+	$(BIN)/python -m transform.evaluation.stance_posts
 
 eval-loaded: $(STAMP)  ## loaded-language metrics on ../shared BABE dev: our model (+ embeddings when installed), the default model, TF-IDF+LR
 	$(BIN)/python -m transform.loaded.evaluate --check

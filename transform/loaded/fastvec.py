@@ -17,6 +17,7 @@ real sentences), so a model's predictions do not depend on which path built its 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -53,6 +54,9 @@ class TokenEncoder:
     def __init__(self, hasher: FeatureHasher) -> None:
         self.hasher = hasher
         self.n_features = int(hasher.n_features)
+        # The nightly flow labels batches on several threads with one model: the caches assign
+        # word ids and grow their tables as a unit, so one matrix is built at a time.
+        self._lock = threading.Lock()
         self._columns: dict[str, int] = {}
         self._word_ids: dict[str, int] = {}
         self._word_names: list[str] = []
@@ -126,6 +130,17 @@ class TokenEncoder:
         gates: Sequence[float],
     ) -> sparse.csr_matrix:
         """The token design matrix of all sentences (one row per token), equal to the reference path's."""
+        with self._lock:
+            return self._matrix(texts, tokens, hits, quotes, gates)
+
+    def _matrix(
+        self,
+        texts: Sequence[str],
+        tokens: Sequence[Sequence[F.Token]],
+        hits: Sequence[list[tuple[int, int, str, float]]],
+        quotes: Sequence[bool],
+        gates: Sequence[float],
+    ) -> sparse.csr_matrix:
         if len(self._columns) + len(self._pair_cols) + len(self._form_cache) > MAX_CACHE:
             self._reset()  # between calls only: ids in the caches must agree within one matrix
         n_tok = sum(len(t) for t in tokens)

@@ -9,6 +9,7 @@ lexicon hits, capitals, digits) plus the seed post and edge cases.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -85,3 +86,22 @@ def test_cached_token_features_equal_the_hashed_reference(model: LoadedModel, te
 def test_no_tokens_give_an_empty_matrix_of_the_right_width(model: LoadedModel) -> None:
     matrix = TokenEncoder(model.hasher).matrix(["", "..."], [[], []], [[], []], [False, False], [0.5, 0.5])
     assert matrix.shape == (0, model.hasher.n_features + F.N_TOKEN_DENSE)
+
+
+def test_threads_sharing_one_encoder_get_the_reference_matrices(
+    model: LoadedModel, texts: list[tuple[str, bool]]
+) -> None:
+    """The nightly flow labels batches on several threads with one model: the caches must not race."""
+    encoder = TokenEncoder(model.hasher)  # cold: every thread adds words at once
+    chunks = [texts[i::6] for i in range(6)]
+
+    def build(chunk: list[tuple[str, bool]], use: TokenEncoder) -> sparse.csr_matrix:
+        sentences = [t for t, _ in chunk]
+        tokens = [F.tokenize(t) for t in sentences]
+        hits = [F.lexicon_hits(t, model.lexicon, q) for t, q in chunk]
+        return use.matrix(sentences, tokens, hits, [q for _, q in chunk], [0.5] * len(chunk))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        shared = list(pool.map(lambda c: build(c, encoder), chunks * 3))
+    for chunk, got in zip(chunks * 3, shared, strict=True):
+        _same(got, build(chunk, TokenEncoder(model.hasher)))
