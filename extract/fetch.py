@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from extract.errors import FetchError, FetchTimeout, HTTPStatusError, TooLarge, UnsupportedContent
 from extract.guard import PrivatePolicy, check_url
+from extract.pinning import guarded_adapter
 
 _CHUNK = 64 * 1024  # read size: small enough that the size cap overshoots by at most 64 KiB
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -99,7 +99,7 @@ def new_session(policy: FetchPolicy) -> requests.Session:
     )
 
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
+    adapter = guarded_adapter(policy.private, max_retries=retry, pool_maxsize=4)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = policy.user_agent

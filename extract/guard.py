@@ -4,7 +4,9 @@ Only http(s) URLs whose host resolves to public addresses are fetched. Private, 
 link-local (which covers cloud metadata at 169.254.169.254), multicast, reserved and unspecified
 addresses are refused unless the settings allow that exact host (or host:port), or allow any.
 The check runs on the first URL and again on every redirect, after DNS resolution, so a public
-name that resolves to 127.0.0.1, or a redirect to 10.0.0.1, is caught.
+name that resolves to 127.0.0.1, or a redirect to 10.0.0.1, is caught; and every new connection
+checks the addresses it is about to use (``vetted_addresses``, ``extract.pinning``), so an answer
+that changes between the check and the connection (DNS rebinding) is caught too.
 """
 
 from __future__ import annotations
@@ -60,10 +62,24 @@ def check_url(url: str, policy: PrivatePolicy) -> None:
         raise Blocked(f"refused {url}: bad port", url=url) from exc
     if policy.allows(host, port):
         return
-    for address in resolve(host, port):
+    vetted_addresses(host, port, policy, url=url)
+
+
+def vetted_addresses(host: str, port: int, policy: PrivatePolicy, *, url: str | None = None) -> list[str]:
+    """The addresses of ``host`` a connection may use: all of them, or ``Blocked`` if any is not public.
+
+    Called again by every new connection (``extract.pinning``), on that connection's own lookup, so a
+    name that answered a public address to ``check_url`` and a private one a moment later (DNS
+    rebinding) is refused instead of connected to.
+    """
+    addresses = resolve(host, port)
+    if policy.allows(host.lower(), port):
+        return addresses
+    for address in addresses:
         if not _is_public(address):
             raise Blocked(
-                f"refused {url}: {host} resolves to non-public address {address}; "
+                f"refused {url or host}: {host} resolves to non-public address {address}; "
                 f'allow it with allow_private = ["{host}"] or SLANT_ALLOW_PRIVATE={host}',
-                url=url,
+                url=url or host,
             )
+    return addresses

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import requests
 
@@ -66,3 +68,32 @@ def test_redirect_to_a_disallowed_private_address_is_refused_and_never_requested
                 fetch(new_session(policy), site.base_url + "/post", policy)
             assert site.hits == ["/post"]
         assert trap.hits == []
+
+
+def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_never_connected_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: public for the check, 127.0.0.3 a moment later for the connection.
+
+    The resolver is the one part faked (a rebinding DNS server cannot be run on loopback here):
+    ``rebind.test`` answers a public address on its first lookup and the trap's on every later one.
+    """
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    with http_server({"/secret": respond(200, b"secret")}, host="127.0.0.3") as trap:
+        port = int(trap.base_url.rsplit(":", 1)[1])
+
+        def rebinding(host: str, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+            if host != "rebind.test":
+                return real(host, *args, **kwargs)  # type: ignore[arg-type]
+            lookups.append(host)
+            address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.3"
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        policy = FetchPolicy(user_agent="t", private=PrivatePolicy(hosts=frozenset({"127.0.0.1"})))
+        with pytest.raises(Blocked, match="127.0.0.3"):
+            fetch(new_session(policy), f"http://rebind.test:{port}/secret", policy)
+        assert trap.hits == []
+    assert len(lookups) == 2  # the guard's check, then the connection's own vetted lookup
