@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import pytest
 import requests
@@ -84,9 +85,9 @@ def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_never_conne
     with http_server({"/secret": respond(200, b"secret")}, host="127.0.0.3") as trap:
         port = int(trap.base_url.rsplit(":", 1)[1])
 
-        def rebinding(host: str, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
             if host != "rebind.test":
-                return real(host, *args, **kwargs)  # type: ignore[arg-type]
+                return real(host, *args, **kwargs)
             lookups.append(host)
             address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.3"
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
