@@ -131,58 +131,48 @@ class TokenEncoder:
     ) -> sparse.csr_matrix:
         """The token design matrix of all sentences (one row per token), equal to the reference path's."""
         with self._lock:
-            return self._matrix(texts, tokens, hits, quotes, gates)
-
-    def _matrix(
-        self,
-        texts: Sequence[str],
-        tokens: Sequence[Sequence[F.Token]],
-        hits: Sequence[list[tuple[int, int, str, float]]],
-        quotes: Sequence[bool],
-        gates: Sequence[float],
-    ) -> sparse.csr_matrix:
-        if len(self._columns) + len(self._pair_cols) + len(self._form_cache) > MAX_CACHE:
-            self._reset()  # between calls only: ids in the caches must agree within one matrix
-        n_tok = sum(len(t) for t in tokens)
-        if n_tok == 0:
-            return sparse.csr_matrix((0, self.n_features + F.N_TOKEN_DENSE))
-        padded: list[str] = []
-        for sentence in tokens:
-            padded += _PADS[:2]
-            padded += [tok.text for tok in sentence]
-            padded += _PADS[2:]
-        pid, shape_of = self._forms(padded)
-        lengths = np.asarray([len(t) for t in tokens], dtype=np.int64)
-        # Token k of sentence j sits after 2 pads per sentence before it, 2 more before itself and
-        # the pads after every earlier sentence: position = index + 4j + 2.
-        at = np.arange(n_tok, dtype=np.int64) + 4 * np.repeat(np.arange(len(tokens)), lengths) + 2
-        shapes = shape_of[at]
-        me, p1, p2, n1, n2 = pid[at], pid[at - 1], pid[at - 2], pid[at + 1], pid[at + 2]
-        table = self._word_cols
-        cols = [
-            table[me, 0],
-            table[me, 1],
-            table[me, 2],
-            table[me, 3],
-            self._shape_cols[shapes],
-            table[p1, 4],
-            table[n1, 5],
-            table[p2, 6],
-            table[n2, 7],
-            self._pairs(0, p1, me),
-            self._pairs(1, me, n1),
-        ]
-        rows = [np.arange(n_tok, dtype=np.int64)] * len(cols)
-        nums = np.zeros((n_tok, 4), dtype=float)
-        extra_rows, extra_cols = self._lexicon_and_quotes(texts, tokens, hits, quotes, nums)
-        all_rows = np.concatenate([*rows, extra_rows])
-        all_cols = np.concatenate([*cols, extra_cols])
-        hashed = sparse.csr_matrix(
-            (np.ones(len(all_rows)), (all_rows, all_cols)), shape=(n_tok, self.n_features), dtype=np.float64
-        )
-        g = np.clip(np.repeat(np.asarray(gates, dtype=float), [len(t) for t in tokens]), 1e-4, 1 - 1e-4)
-        dense = np.column_stack([nums, g, np.log(g / (1 - g)) / 4.0])
-        return sparse.hstack([hashed, sparse.csr_matrix(dense)], format="csr")
+            if len(self._columns) + len(self._pair_cols) + len(self._form_cache) > MAX_CACHE:
+                self._reset()  # between calls only: ids in the caches must agree within one matrix
+            n_tok = sum(len(t) for t in tokens)
+            if n_tok == 0:
+                return sparse.csr_matrix((0, self.n_features + F.N_TOKEN_DENSE))
+            padded: list[str] = []
+            for sentence in tokens:
+                padded += _PADS[:2]
+                padded += [tok.text for tok in sentence]
+                padded += _PADS[2:]
+            pid, shape_of = self._forms(padded)
+            lengths = np.asarray([len(t) for t in tokens], dtype=np.int64)
+            # Token k of sentence j sits after 2 pads per sentence before it, 2 more before itself and
+            # the pads after every earlier sentence: position = index + 4j + 2.
+            at = np.arange(n_tok, dtype=np.int64) + 4 * np.repeat(np.arange(len(tokens)), lengths) + 2
+            shapes = shape_of[at]
+            me, p1, p2, n1, n2 = pid[at], pid[at - 1], pid[at - 2], pid[at + 1], pid[at + 2]
+            table = self._word_cols
+            cols = [
+                table[me, 0],
+                table[me, 1],
+                table[me, 2],
+                table[me, 3],
+                self._shape_cols[shapes],
+                table[p1, 4],
+                table[n1, 5],
+                table[p2, 6],
+                table[n2, 7],
+                self._pairs(0, p1, me),
+                self._pairs(1, me, n1),
+            ]
+            rows = [np.arange(n_tok, dtype=np.int64)] * len(cols)
+            nums = np.zeros((n_tok, 4), dtype=float)
+            extra_rows, extra_cols = self._lexicon_and_quotes(texts, tokens, hits, quotes, nums)
+            all_rows = np.concatenate([*rows, extra_rows])
+            all_cols = np.concatenate([*cols, extra_cols])
+            hashed = sparse.csr_matrix(
+                (np.ones(len(all_rows)), (all_rows, all_cols)), shape=(n_tok, self.n_features), dtype=np.float64
+            )
+            g = np.clip(np.repeat(np.asarray(gates, dtype=float), [len(t) for t in tokens]), 1e-4, 1 - 1e-4)
+            dense = np.column_stack([nums, g, np.log(g / (1 - g)) / 4.0])
+            return sparse.hstack([hashed, sparse.csr_matrix(dense)], format="csr")
 
     def _lexicon_and_quotes(
         self,
@@ -200,26 +190,15 @@ class TokenEncoder:
             n = len(sentence)
             nums[offset : offset + n, 3] = float(is_quote)
             if sentence_hits:
-                lex_cat = [""] * n
-                lex_w = [0.0] * n
-                lex_pos = [""] * n
-                for s, e, category, weight in sentence_hits:
-                    inside = [i for i, t in enumerate(sentence) if t.start < e and t.end > s]
-                    for k, i in enumerate(inside):
-                        if weight >= lex_w[i]:
-                            lex_cat[i], lex_w[i] = category, weight
-                            lex_pos[i] = "B" if k == 0 else "I"
-                for i in range(n):
-                    nums[offset + i, 0] = lex_w[i]
-                    if lex_cat[i]:
-                        rows += [offset + i, offset + i]
-                        names += ["lex=" + lex_cat[i], "lexpos=" + lex_pos[i]]
-            regions = F.quote_regions(text)
-            if regions:
-                scare = F._scare_regions(text, regions)
-                for i, tok in enumerate(sentence):
-                    nums[offset + i, 1] = float(any(s <= tok.start < e for s, e in regions))
-                    nums[offset + i, 2] = float(any(s <= tok.start < e for s, e in scare))
+                lex_cat, lex_w, lex_pos = F.token_lexicon(sentence, sentence_hits)
+                nums[offset : offset + n, 0] = lex_w
+                for i in (i for i in range(n) if lex_cat[i]):
+                    rows += [offset + i, offset + i]
+                    names += ["lex=" + lex_cat[i], "lexpos=" + lex_pos[i]]
+            if any(ch in text for ch in F.QUOTE_CHARS):
+                in_q, in_sq = F.token_quote_flags(text, sentence)
+                nums[offset : offset + n, 1] = in_q
+                nums[offset : offset + n, 2] = in_sq
             offset += n
         return np.asarray(rows, dtype=np.int64), self._hash(names)
 

@@ -103,6 +103,36 @@ def _shape(word: str) -> str:
     return "a"
 
 
+def token_lexicon(
+    tokens: Sequence[Token], hits: list[tuple[int, int, str, float]]
+) -> tuple[list[str], list[float], list[str]]:
+    """Per token: category, weight and B/I position of the heaviest lexicon hit covering it ("" / 0 if none)."""
+    n = len(tokens)
+    lex_cat = [""] * n
+    lex_w = [0.0] * n
+    lex_pos = [""] * n
+    for s, e, category, weight in hits:
+        inside = [i for i, t in enumerate(tokens) if t.start < e and t.end > s]
+        for k, i in enumerate(inside):
+            if weight >= lex_w[i]:
+                lex_cat[i], lex_w[i] = category, weight
+                lex_pos[i] = "B" if k == 0 else "I"
+    return lex_cat, lex_w, lex_pos
+
+
+def token_quote_flags(text: str, tokens: Sequence[Token]) -> tuple[list[bool], list[bool]]:
+    """Per token: whether it starts inside paired double quotes, and inside a scare quote."""
+    in_q = [False] * len(tokens)
+    in_sq = [False] * len(tokens)
+    regions = quote_regions(text)
+    if regions:  # most sentences have no quotes: skip the per-token scan then
+        scare = _scare_regions(text, regions)
+        for i, tok in enumerate(tokens):
+            in_q[i] = any(s <= tok.start < e for s, e in regions)
+            in_sq[i] = any(s <= tok.start < e for s, e in scare)
+    return in_q, in_sq
+
+
 def token_features(
     text: str,
     tokens: Sequence[Token],
@@ -113,25 +143,9 @@ def token_features(
     and dense values (lexicon weight, in-quote, scare-quote). The sentence gate is added by the caller.
     """
     words = [t.text.lower() for t in tokens]
-    n = len(words)
     padded = ["<s2>", "<s1>", *words, "</s1>", "</s2>"]
-    regions = quote_regions(text)
-    scare = _scare_regions(text, regions)
-    lex_cat = [""] * n
-    lex_w = [0.0] * n
-    lex_pos = [""] * n
-    for s, e, category, weight in hits:
-        inside = [i for i, t in enumerate(tokens) if t.start < e and t.end > s]
-        for k, i in enumerate(inside):
-            if weight >= lex_w[i]:
-                lex_cat[i], lex_w[i] = category, weight
-                lex_pos[i] = "B" if k == 0 else "I"
-    in_q = [False] * n
-    in_sq = [False] * n
-    if regions:  # most sentences have no quotes: skip the per-token scan then
-        for i, tok in enumerate(tokens):
-            in_q[i] = any(s <= tok.start < e for s, e in regions)
-            in_sq[i] = any(s <= tok.start < e for s, e in scare)
+    lex_cat, lex_w, lex_pos = token_lexicon(tokens, hits)
+    in_q, in_sq = token_quote_flags(text, tokens)
     q = float(is_quote)
     strs: list[list[str]] = []
     nums: list[list[float]] = []
