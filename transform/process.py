@@ -80,7 +80,8 @@ class Failure:
 _Prepared = tuple[list[Sentence], list[SentenceVoice], list[QuoteSpan]]
 
 
-def _prepare(post: CleanPost) -> _Prepared:
+def prepare_post(post: CleanPost) -> _Prepared:
+    """A cleaned post's sentences, their voices and its quotations."""
     sentences = segment(post.paragraphs)
     voices, quotes = attribute_voice(post.text, post.paragraphs, sentences)
     return sentences, voices, quotes
@@ -102,7 +103,7 @@ def label_post(
     computed them for the whole batch at once.
     """
     text = post.text
-    sentences, voices, quotes = prepared or _prepare(post)
+    sentences, voices, quotes = prepared or prepare_post(post)
     return ProcessedPost(
         source_id=source_id,
         url=url,
@@ -163,7 +164,7 @@ def _process_batch(pages: Iterable[Page], labeller: Labeller) -> tuple[list[Proc
             failed.append(result)
         else:
             cleaned.append((page, result))
-    prepared = [_prepare(post) for _, post in cleaned]
+    prepared = [prepare_post(post) for _, post in cleaned]
     results = predict_posts([(sentences, voices) for sentences, voices, _ in prepared], labeller)
     done = [
         label_post(page.source_id, page.url, page.final_url, page.body_sha256, post, labeller, ready, scored)

@@ -18,6 +18,7 @@ Run: ``python -m transform.evaluation.stance_posts`` (part of ``make eval-stance
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import sys
@@ -26,12 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sklearn.metrics import accuracy_score, f1_score
+
 from transform.clean import CleanPost, Paragraph
-from transform.segment import segment
+from transform.process import prepare_post
 from transform.stance.label import DEFAULT_RULE, AggregationRule, MentionStance, aggregate, label_stances
 from transform.stance.model import StanceModel
-from transform.targets import DEFAULT_PRONOUNS, Target, looks_like_person, slug
-from transform.voice import attribute_voice
+from transform.targets import Target, plain_target
 
 POSTS_DIR = Path(__file__).resolve().parents[1] / "training" / "stance-posts"
 LABELS = ("favor", "against", "neither")
@@ -67,17 +69,9 @@ def read_posts(directory: Path = POSTS_DIR) -> list[tuple[str, dict[str, Any]]]:
 
 
 def target_of(entry: dict[str, Any]) -> Target:
-    """The ``Target`` an annotated target entry describes (a person's pronouns when it looks like one)."""
-    name = str(entry["name"])
-    kind = "person" if looks_like_person(name.removeprefix("Cllr ").removeprefix("Senator ")) else None
-    return Target(
-        id=slug(name),
-        name=name,
-        kind=kind,
-        aliases=tuple(dict.fromkeys([name, *entry.get("aliases", [])])),
-        short_names=tuple(entry.get("short_names", [])),
-        pronouns=DEFAULT_PRONOUNS[kind],
-    )
+    """The ``Target`` an annotated entry describes: ``plain_target`` with the entry's own short names."""
+    target = plain_target(str(entry["name"]), entry.get("aliases", []))
+    return dataclasses.replace(target, short_names=tuple(entry.get("short_names", [])))
 
 
 def score_posts(posts: Iterable[tuple[str, dict[str, Any]]], model: StanceModel) -> list[ScoredTarget]:
@@ -88,11 +82,9 @@ def score_posts(posts: Iterable[tuple[str, dict[str, Any]]], model: StanceModel)
             Paragraph(p["text"], bool(p.get("quote")), "quote" if p.get("quote") else "p") for p in post["paragraphs"]
         )
         clean = CleanPost("about:blank", post.get("title"), (), None, None, (), "en", paragraphs)
-        text = clean.text
-        sentences = segment(paragraphs)
-        voices, quotes = attribute_voice(text, paragraphs, sentences)
+        sentences, voices, quotes = prepare_post(clean)
         targets = [target_of(t) for t in post["targets"]]
-        labels = label_stances(text, sentences, voices, quotes, None, targets, model)
+        labels = label_stances(clean.text, sentences, voices, quotes, None, targets, model)
         for target, entry in zip(targets, post["targets"], strict=True):
             mine = tuple(m for m in labels.mentions if m.mention.target == target.id)
             out.append(ScoredTarget(str(post["id"]), file, target.id, str(entry["label"]), mine))
@@ -100,17 +92,11 @@ def score_posts(posts: Iterable[tuple[str, dict[str, Any]]], model: StanceModel)
 
 
 def _scores(predicted: Sequence[str], gold: Sequence[str]) -> dict[str, Any]:
-    per_class = {}
-    for label in LABELS:
-        tp = sum(p == label == g for p, g in zip(predicted, gold, strict=True))
-        fp = sum(p == label != g for p, g in zip(predicted, gold, strict=True))
-        fn = sum(g == label != p for p, g in zip(predicted, gold, strict=True))
-        per_class[label] = round(2 * tp / (2 * tp + fp + fn), 3) if tp else 0.0
-    accuracy = sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold) if gold else 0.0
+    per_class = f1_score(gold, predicted, labels=list(LABELS), average=None, zero_division=0)
     return {
-        "macro_f1": round(sum(per_class.values()) / len(LABELS), 3),
-        "accuracy": round(accuracy, 3),
-        "f1": per_class,
+        "macro_f1": round(float(per_class.mean()), 3) if gold else 0.0,
+        "accuracy": round(float(accuracy_score(gold, predicted)), 3) if gold else 0.0,
+        "f1": {label: round(float(v), 3) for label, v in zip(LABELS, per_class, strict=True)},
         "n": len(gold),
     }
 
@@ -121,7 +107,7 @@ def evaluate(items: Sequence[ScoredTarget], rule: AggregationRule) -> dict[str, 
 
 
 def fit(items: Sequence[ScoredTarget]) -> AggregationRule:
-    """The grid rule with the best macro-F1 on ``items`` (ties: the one nearest the hand-set default)."""
+    """The grid rule with the best macro-F1 on ``items`` (ties: the one nearest the shipped rule)."""
 
     def distance(rule: AggregationRule) -> float:
         return (

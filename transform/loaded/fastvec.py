@@ -89,7 +89,7 @@ class TokenEncoder:
             first = len(self._word_ids)
             self._word_ids.update((w, first + k) for k, w in enumerate(new))
             self._word_names.extend(new)
-            own = [p + (w if p == "w=" else _affix(w, p)) for w in new for p in _OWN]
+            own = [p + _affix(w, p) for w in new for p in _OWN]
             context = [p + w for w in new for p in _CONTEXT]
             cols = np.column_stack(
                 [self._hash(own).reshape(len(new), len(_OWN)), self._hash(context).reshape(len(new), len(_CONTEXT))]
@@ -204,6 +204,9 @@ class TokenEncoder:
 
 
 def _affix(word: str, prefix: str) -> str:
+    """The part of ``word`` that feature ``prefix`` names (``features.token_features``' own slots)."""
+    if prefix == "w=":
+        return word
     if prefix == "s3=":
         return word[-3:]
     if prefix == "s2=":
