@@ -119,6 +119,15 @@ def ibm_context(claim: str, target: str) -> MentionContext:
     return MentionContext(claim, target_words=target_words(target), target=target)
 
 
+def _sign(value: object) -> int:
+    """+1 / -1 from IBM's "1" / "-1" annotation strings; 0 for a blank or missing one."""
+    try:
+        v = float(str(value))
+    except ValueError:
+        return 0
+    return 1 if v > 0 else -1 if v < 0 else 0
+
+
 def read_ibm(path: str | Path, splits: Sequence[str] | None = None) -> list[StanceExample]:
     """IBM claims as stance toward the motion's target (labels flipped for opposing motions)."""
     out: list[StanceExample] = []
@@ -129,7 +138,15 @@ def read_ibm(path: str | Path, splits: Sequence[str] | None = None) -> list[Stan
         if splits is not None and rec.get("orig_split") not in splits:
             continue
         label = rec["label"] if motion_polarity(rec["topic"], rec["target"]) > 0 else flip(rec["label"])
-        out.append(StanceExample(ibm_context(rec["claim"], rec["target"]), label, f"topic:{rec['topic_id']}"))
+        out.append(
+            StanceExample(
+                ibm_context(rec["claim"], rec["target"]),
+                label,
+                f"topic:{rec['topic_id']}",
+                claim_sentiment=_sign(rec.get("claim_sentiment")),
+                targets_relation=_sign(rec.get("targets_relation")),
+            )
+        )
     return out
 
 
@@ -195,6 +212,7 @@ def train(
             {
                 "model": "slant stance: mention-level TF-IDF + cues"
                 + (" + MiniLM window / claim-target embeddings" if model.embeddings else "")
+                + (" + auxiliary claim-sentiment model" if model.has_aux else "")
                 + " -> LR",
                 "dataset": dataset,
                 "training_data": {
