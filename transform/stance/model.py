@@ -11,17 +11,15 @@ mention, the embedding of its +-15-word window with the mention in brackets; for
 name its target (IBM), the notes' pair features [e(claim), e(target), e(claim) * e(target)]. The block
 is weighted by ``EMB_WEIGHT`` against the L2-normalised TF-IDF blocks (measurements beside the constant).
 
-**Auxiliary claim models (IBM-style data only).** When the training rows carry the annotations of
-Bar-Haim et al. 2017 (``StanceExample.claim_sentiment``, the claim's sentiment toward its own target,
-and ``targets_relation``, whether that target is consistent with or contrastive to the motion's),
-``fit`` also trains ``AuxModel`` classifiers of them from the claim alone, and the stance model mixes
-the claim-sentiment model's P(favor) with its LR's (``AUX_MODE = "blend"``; the measured alternatives,
-its cross-fitted score as one more LR column or into a second-stage LR, are ``"feature"`` and ``"stack"``).
-Stance toward the target is claim_sentiment x targets_relation by construction (targets_relation is +1
-for ~81% of rows), and claim sentiment is far less topic-specific than stance. The targets-relation model
-is trained only with ``aux_relation=True`` (off: at chance from the claim alone). At prediction only the
-claim and target text are used. Rows without the annotations (NewsMTSC, the project's JSONL) train no
-auxiliary model, and the model is unchanged.
+**Auxiliary claim-sentiment model (IBM-style data only).** When the training rows carry Bar-Haim et
+al. 2017's ``claim_sentiment`` annotation (``StanceExample.claim_sentiment``, the claim's sentiment toward
+its own target; stance toward the motion's target is it times the targets' relation, +1 for ~81% of rows)
+and only favor / against labels, ``fit`` also trains ``AuxModel``, claim sentiment from the claim alone,
+and ``predict_proba`` mixes the LR's P(favor) / P(against) with the auxiliary model's, the LR's share
+``AUX_BLEND`` (the rejected variants' figures are beside it). Claim sentiment is far less topic-specific
+than stance. At prediction only the claim and target text are used. Rows without the annotation
+(NewsMTSC, the project's JSONL) train no auxiliary model, and the model is unchanged; ``aux=False``
+trains none either.
 
 A model directory holds ``model.joblib`` and ``model_card.json``, as for the loaded-language model.
 """
@@ -40,7 +38,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from extract.errors import ModelError
@@ -76,33 +73,23 @@ EMB_WEIGHT = 1.0
 # the claim alone (no t) 0.643; embedding the claim with its target masked (TGT) 0.650, a wash, so the claim
 # is embedded as written.
 EMB_BLOCKS = 3
-# ----- auxiliary claim-sentiment / targets-relation models (see the module docstring) -----
-AUX_MODES = ("off", "feature", "stack", "blend")
-# Measured 2026-12-02 by 5-fold GroupKFold by topic inside the 25 official IBM train topics (motion-level
-# macro-F1, the test topics not used to choose; without the auxiliary model: 0.648 with embeddings, 0.620 lean).
-# With embeddings: "feature" (one more column of the LR) at weight 1 / 2 / 4 / 8 -> 0.652 / 0.655 / 0.653 /
-# 0.652; "stack" (second LR over cross-fitted logits + the auxiliary score) 0.643 (weight 2: 0.642); "blend"
-# (the LR's and the auxiliary model's P(favor) mixed 50:50) 0.664, and the auxiliary model alone 0.668 (at
-# AUX_C 4): its claim-sentiment labels are cleaner than stance labels, and the stance LR, fitted near-perfectly
-# on its own rows, under-weights a cross-fitted column. Lean: feature 0.622, stack 0.621, blend 0.621 (all a
-# wash against 0.620).
-AUX_MODE = "blend"
-# The targets-relation model is at chance from the claim alone (macro-F1 0.48 cross-fitted; 81% of rows are
-# +1), and multiplying it in lowered the CV: blend 0.634 vs 0.664, feature (weight 1) 0.642 vs 0.652, stack
-# 0.626 vs 0.643; lean blend 0.623 vs 0.621, a wash. Kept as an option, off.
-AUX_RELATION = False
-AUX_WEIGHT = 2.0  # "feature" / "stack" modes only: the best of 1 / 2 / 4 / 8 above (0.655)
-# Inverse regularisation of the auxiliary LRs: blend CV with embeddings 0.664 at 1, 0.668 at 4 (a wash); lean
+# ----- auxiliary claim-sentiment model (see the module docstring) -----
+# Inverse regularisation of the auxiliary LR: blend CV with embeddings 0.664 at 1, 0.668 at 4 (a wash); lean
 # 0.621 at 1, 0.612 at 4. The cross-fitted claim-sentiment macro-F1 is 0.724 at 1, 0.722 at 0.25, 0.735 at 4.
 AUX_C = 1.0
-# The LR's share of P(favor) in "blend": 0.25 / 0.5 / 0.75 -> 0.667 / 0.664 / 0.655 with embeddings (the
-# auxiliary model's own OOF scores at AUX_C 4 mixed by hand: 0 / 0.25 / 0.5 / 0.75 / 1 -> 0.668 / 0.666 /
-# 0.668 / 0.657 / 0.648): a plateau up to 0.5, whose top end keeps the most of the stance LR.
+# The LR's share of P(favor) / P(against), the rest the auxiliary model's. 2026-12-02, 5-fold GroupKFold by
+# topic inside the 25 IBM train topics (motion-level macro-F1; the test topics were not used to choose), with
+# embeddings (lean in brackets): no auxiliary model 0.648 (0.620); LR share 0.25 / 0.5 / 0.75 -> 0.667 / 0.664
+# (0.621) / 0.655; the auxiliary model alone 0.668 (AUX_C 4; its OOF scores mixed by hand, LR share 0 / 0.25 /
+# 0.5 / 0.75 / 1 -> 0.668 / 0.666 / 0.668 / 0.657 / 0.648): a plateau up to 0.5, whose top end keeps the most
+# of the stance LR. Also tried: the auxiliary score, cross-fitted, as one more LR column (weights 1 / 2 / 4 / 8:
+# 0.652 / 0.655 / 0.653 / 0.652; lean 0.622 at 2: the stance LR, fitted near-perfectly on its own rows,
+# under-weights it), into a second-stage LR over the cross-fitted logits (0.643, 0.642 at weight 2; lean 0.621),
+# and times a targets-relation model (at chance from the claim, macro-F1 0.48: blend 0.634, column 0.642, stack
+# 0.626; lean blend 0.623); blend chosen by the train-topic CV (test-topic figures: docs/stance.md).
 AUX_BLEND = 0.5
-AUX_FOLDS = 5  # cross-fitting folds (grouped by topic), as for every other IBM measurement
 AUX_MIN_ROWS = 40  # fewer annotated rows (or fewer than two of each sign) and no auxiliary model is trained
-AUX_MIN_GROUPS = 2  # cross-fitting needs at least two groups
-BLEND_LABELS = ("favor", "against")  # "blend" mixes P(favor) and P(against) only: IBM claims have no "neither"
+BLEND_LABELS = ("favor", "against")  # the blend mixes P(favor) and P(against) only: IBM claims have no "neither"
 
 
 def _signed(values: Sequence[int]) -> bool:
@@ -140,10 +127,9 @@ class StanceExample:
     context: F.MentionContext
     label: str
     group: str = ""
-    # IBM's claim annotations (Bar-Haim et al. 2017), +1 / -1, 0 when unknown; used only to train the
-    # auxiliary models (``AuxModel``), never read at prediction.
+    # IBM's claim-sentiment annotation (Bar-Haim et al. 2017), +1 / -1, 0 when unknown; used only to train
+    # the auxiliary model (``AuxModel``), never read at prediction.
     claim_sentiment: int = 0
-    targets_relation: int = 0
 
 
 def _word_vec() -> TfidfVectorizer:
@@ -180,10 +166,11 @@ def _char_vec() -> TfidfVectorizer:
 
 
 class AuxModel:
-    """A +1 / -1 annotation of a claim (its sentiment, or its targets' relation) from the claim alone.
+    """A claim's sentiment toward its own target (+1 / -1) from the claim alone.
 
     Word 1-2-gram TF-IDF of the masked claim, the standardised dense cues and, when given, the MiniLM
-    embedding of the claim, into a balanced binary LR. ``score`` is E[label] = P(+1) - P(-1).
+    embedding of the claim, into a balanced binary LR. ``score`` is E[label] = P(+1) - P(-1); ``rows``
+    the number of training rows.
     """
 
     def __init__(self, c: float = AUX_C, emb_weight: float = EMB_WEIGHT) -> None:
@@ -192,6 +179,7 @@ class AuxModel:
         self.vec: TfidfVectorizer | None = None
         self.scaler: StandardScaler | None = None
         self.lr: LogisticRegression | None = None
+        self.rows = 0
 
     def _x(self, masked: Sequence[str], dense: np.ndarray, emb: np.ndarray | None, fit: bool) -> sparse.csr_matrix:
         if fit:
@@ -207,6 +195,7 @@ class AuxModel:
     def fit(self, masked: Sequence[str], dense: np.ndarray, emb: np.ndarray | None, y: Sequence[int]) -> AuxModel:
         self.lr = LogisticRegression(C=self.c, class_weight="balanced", max_iter=MAX_ITER)
         self.lr.fit(self._x(masked, dense, emb, fit=True), np.sign(np.asarray(y)))
+        self.rows = len(y)
         return self
 
     def score(self, masked: Sequence[str], dense: np.ndarray, emb: np.ndarray | None) -> np.ndarray:
@@ -250,30 +239,19 @@ class StanceModel:
         embeddings: bool = False,
         encoder: Encoder | None = None,
         emb_weight: float = EMB_WEIGHT,
-        aux_mode: str = AUX_MODE,
-        aux_relation: bool = AUX_RELATION,
-        aux_weight: float = AUX_WEIGHT,
+        aux: bool = True,
         aux_c: float = AUX_C,
         aux_blend: float = AUX_BLEND,
     ) -> None:
         """``embeddings`` adds the MiniLM block from ``encoder`` (default: a ``SentenceEncoder`` with default
         settings, which needs the ``slant[embeddings]`` extra and raises ``MissingExtra`` without it).
 
-        ``aux_mode`` says how the auxiliary claim models enter when the training rows are annotated
-        ("feature": one more column of the LR; "stack": a second LR over the first one's cross-fitted
-        logits and the auxiliary scores; "off": never trained); ``aux_relation`` adds the targets-relation
-        model, whose score multiplies the sentiment score."""
-        if aux_mode not in AUX_MODES:
-            raise ValueError(f"aux_mode must be one of {AUX_MODES}, got {aux_mode!r}")
-        self.aux_mode = aux_mode
-        self.aux_relation = aux_relation
-        self.aux_weight = aux_weight
+        ``aux=False`` never trains the auxiliary claim-sentiment model, even on annotated rows; ``aux_c`` is
+        its inverse regularisation and ``aux_blend`` the LR's share of the blended probabilities."""
+        self.aux = aux
         self.aux_c = aux_c
         self.aux_blend = aux_blend
         self.aux_sentiment: AuxModel | None = None
-        self.aux_relation_model: AuxModel | None = None
-        self.stack_lr: LogisticRegression | None = None
-        self.aux_rows: dict[str, int] = {}
         self.c = c
         self.use_char = use_char
         self.dense_weight = dense_weight
@@ -303,7 +281,7 @@ class StanceModel:
             emb = embedding_block(contexts, self.encoder)
         return _Inputs(masked, windows, dense, emb)
 
-    def _blocks(self, inputs: _Inputs, fit: bool, aux: np.ndarray | None = None) -> sparse.csr_matrix:
+    def _blocks(self, inputs: _Inputs, fit: bool) -> sparse.csr_matrix:
         if fit:
             self.word_vec, self.window_vec = _word_vec(), _window_vec()
             self.scaler = StandardScaler()
@@ -320,64 +298,27 @@ class StanceModel:
             parts.append(sparse.csr_matrix(self.scaler.transform(inputs.dense) * self.dense_weight))
         if inputs.emb is not None:
             parts.append(sparse.csr_matrix(inputs.emb * self.emb_weight))
-        if aux is not None:
-            parts.append(sparse.csr_matrix(aux.reshape(len(inputs.masked), -1) * self.aux_weight))
         return sparse.hstack(parts).tocsr()
 
-    # ----- auxiliary claim models -----------------------------------------------------------
+    # ----- auxiliary claim-sentiment model ---------------------------------------------------
     @property
     def has_aux(self) -> bool:
-        """Whether auxiliary claim models were trained (the training rows carried the annotations)."""
+        """Whether the auxiliary claim-sentiment model was trained (the training rows carried the annotation)."""
         return self.aux_sentiment is not None
 
-    def _aux_score(self, inputs: _Inputs) -> np.ndarray:
-        """The auxiliary feature: E[sentiment] (x E[relation]), an estimate of stance toward the target."""
+    def _aux_favor(self, inputs: _Inputs) -> np.ndarray:
+        """The auxiliary model's P(favor): (1 + E[claim sentiment]) / 2."""
         assert self.aux_sentiment is not None
-        emb = inputs.claim_emb()
-        score = self.aux_sentiment.score(inputs.masked, inputs.dense, emb)
-        if self.aux_relation_model is not None:
-            score = score * self.aux_relation_model.score(inputs.masked, inputs.dense, emb)
-        return score
+        return (1.0 + self.aux_sentiment.score(inputs.masked, inputs.dense, inputs.claim_emb())) / 2.0
 
-    def _fit_aux(self, inputs: _Inputs, sentiment: np.ndarray, relation: np.ndarray) -> AuxModel | None:
-        """Fit the auxiliary models on ``inputs``' annotated rows (``self`` keeps them); None if too few."""
+    def _fit_aux(self, inputs: _Inputs, sentiment: np.ndarray) -> None:
+        """Fit the auxiliary model on the annotated rows; none when there are too few of either sign."""
         rows = np.flatnonzero(sentiment != 0)
         if not _signed(list(sentiment[rows])):
-            return None
+            return
         sub = inputs.take(rows)
         self.aux_sentiment = AuxModel(self.aux_c, self.emb_weight).fit(
             sub.masked, sub.dense, sub.claim_emb(), list(sentiment[rows])
-        )
-        self.aux_relation_model = None
-        rel_rows = np.flatnonzero(relation != 0)
-        if self.aux_relation and _signed(list(relation[rel_rows])):
-            rel = inputs.take(rel_rows)
-            self.aux_relation_model = AuxModel(self.aux_c, self.emb_weight).fit(
-                rel.masked, rel.dense, rel.claim_emb(), list(relation[rel_rows])
-            )
-        return self.aux_sentiment
-
-    def _folds(self, groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        n = min(AUX_FOLDS, len(set(groups.tolist())))
-        if n < AUX_MIN_GROUPS:
-            return []
-        return list(GroupKFold(n_splits=n).split(groups, groups=groups))
-
-    def _sub(self) -> StanceModel:
-        """A fresh model with this one's settings (the cross-fitting folds' own models)."""
-        return StanceModel(
-            c=self.c,
-            use_char=self.use_char,
-            lexicon_version=self.lexicon_version,
-            dense_weight=self.dense_weight,
-            embeddings=self.embeddings,
-            encoder=self.encoder,
-            emb_weight=self.emb_weight,
-            aux_mode=self.aux_mode,
-            aux_relation=self.aux_relation,
-            aux_weight=self.aux_weight,
-            aux_c=self.aux_c,
-            aux_blend=self.aux_blend,
         )
 
     # ----- training and prediction ----------------------------------------------------------
@@ -386,58 +327,13 @@ class StanceModel:
         if len(labels) < 2 or not set(labels) <= set(LABELS):
             raise ValueError(f"stance training needs at least two of {LABELS}, got {labels}")
         inputs = self._inputs([e.context for e in examples])
-        y = np.asarray([e.label for e in examples])
-        sentiment = np.asarray([e.claim_sentiment for e in examples], dtype=int)
-        relation = np.asarray([e.targets_relation for e in examples], dtype=int)
-        groups = np.asarray([e.group for e in examples])
-        self.aux_sentiment = self.aux_relation_model = None
-        self.stack_lr = None
-        self.aux_rows = {}
-        if self.aux_mode == "blend" and set(labels) <= set(BLEND_LABELS) and _signed(list(sentiment)):
+        self.aux_sentiment = None
+        if self.aux and set(labels) <= set(BLEND_LABELS):
             # A fixed mixture at prediction: nothing is fitted on the auxiliary scores, so no cross-fitting.
-            self._fit_aux(inputs, sentiment, relation)
-            self.aux_rows = {"sentiment": int((sentiment != 0).sum()), "relation": self._relation_rows(relation)}
-            self.lr = LogisticRegression(C=self.c, class_weight="balanced", max_iter=MAX_ITER)
-            self.lr.fit(self._blocks(inputs, fit=True), y)
-            return self
-        crossfit = self.aux_mode in ("feature", "stack") and _signed(list(sentiment))
-        folds = self._folds(groups) if crossfit else []
-        oof_aux: np.ndarray | None = None
-        oof_logit: np.ndarray | None = None
-        if folds:
-            # Cross-fitted auxiliary scores: each fold's rows are scored by models that never saw their group.
-            oof_aux = np.zeros(len(examples))
-            oof_logit = np.zeros((len(examples), len(labels) if len(labels) > 2 else 1))
-            for tr, te in folds:
-                sub = self._sub()
-                sub_in, held = inputs.take(tr), inputs.take(te)
-                if sub._fit_aux(sub_in, sentiment[tr], relation[tr]) is None:
-                    oof_aux = None
-                    break
-                oof_aux[te] = sub._aux_score(held)
-                if self.aux_mode == "stack" and len(set(y[tr].tolist())) == len(labels):
-                    sub_x = sub._blocks(sub_in, fit=True)
-                    lr = LogisticRegression(C=self.c, class_weight="balanced", max_iter=MAX_ITER).fit(sub_x, y[tr])
-                    oof_logit[te] = lr.decision_function(sub._blocks(held, fit=False)).reshape(len(te), -1)
-        if oof_aux is not None:
-            self._fit_aux(inputs, sentiment, relation)
-            self.aux_rows = {
-                "sentiment": int((sentiment != 0).sum()),
-                "relation": self._relation_rows(relation),
-            }
+            self._fit_aux(inputs, np.asarray([e.claim_sentiment for e in examples], dtype=int))
         self.lr = LogisticRegression(C=self.c, class_weight="balanced", max_iter=MAX_ITER)
-        if oof_aux is not None and self.aux_mode == "feature":
-            self.lr.fit(self._blocks(inputs, fit=True, aux=oof_aux), y)
-        else:
-            self.lr.fit(self._blocks(inputs, fit=True), y)
-        if oof_aux is not None and self.aux_mode == "stack":
-            assert oof_logit is not None
-            self.stack_lr = LogisticRegression(class_weight="balanced", max_iter=MAX_ITER)
-            self.stack_lr.fit(np.column_stack([oof_logit, oof_aux * self.aux_weight]), y)
+        self.lr.fit(self._blocks(inputs, fit=True), [e.label for e in examples])
         return self
-
-    def _relation_rows(self, relation: np.ndarray) -> int:
-        return int((relation != 0).sum()) if self.aux_relation_model is not None else 0
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -452,18 +348,12 @@ class StanceModel:
         if not contexts:
             return out
         inputs = self._inputs(contexts)
-        if self.aux_sentiment is None:
-            p = self.lr.predict_proba(self._blocks(inputs, fit=False))
-        elif self.aux_mode == "blend":
-            p = self.lr.predict_proba(self._blocks(inputs, fit=False)) * self.aux_blend
-            favor = (1.0 + self._aux_score(inputs)) / 2.0  # the auxiliary estimate of P(favor)
+        p = self.lr.predict_proba(self._blocks(inputs, fit=False))
+        if self.aux_sentiment is not None:
+            p *= self.aux_blend
+            favor = self._aux_favor(inputs)
             for j, cls in enumerate(self.classes):
                 p[:, j] += (1.0 - self.aux_blend) * (favor if cls == "favor" else 1.0 - favor)
-        elif self.stack_lr is not None:
-            logit = self.lr.decision_function(self._blocks(inputs, fit=False)).reshape(len(contexts), -1)
-            p = self.stack_lr.predict_proba(np.column_stack([logit, self._aux_score(inputs) * self.aux_weight]))
-        else:
-            p = self.lr.predict_proba(self._blocks(inputs, fit=False, aux=self._aux_score(inputs)))
         for j, cls in enumerate(self.classes):
             out[:, LABELS.index(cls)] = p[:, j]
         return out
@@ -489,17 +379,7 @@ class StanceModel:
         state["emb_weight"] = self.emb_weight
         state["encoder_info"] = self.encoder_info.as_dict() if self.encoder_info else None
         state.update(
-            {
-                "aux_mode": self.aux_mode,
-                "aux_relation": self.aux_relation,
-                "aux_weight": self.aux_weight,
-                "aux_c": self.aux_c,
-                "aux_blend": self.aux_blend,
-                "aux_sentiment": self.aux_sentiment,
-                "aux_relation_model": self.aux_relation_model,
-                "stack_lr": self.stack_lr,
-                "aux_rows": self.aux_rows,
-            }
+            {"aux": self.aux, "aux_c": self.aux_c, "aux_blend": self.aux_blend, "aux_sentiment": self.aux_sentiment}
         )
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {
@@ -540,26 +420,15 @@ class StanceModel:
         }
 
     def _aux_card(self) -> dict[str, Any] | bool:
-        """The card's ``auxiliary`` entry: False, or which auxiliary claim models were trained and how they enter."""
+        """The card's ``auxiliary`` entry: False, or the auxiliary claim-sentiment model and how it enters."""
         if self.aux_sentiment is None:
             return False
         return {
-            "models": ["claim_sentiment"] + (["targets_relation"] if self.aux_relation_model is not None else []),
-            "training_rows": dict(self.aux_rows),
-            "mode": self.aux_mode,
-            "use": (
-                "E[claim_sentiment]"
-                + (" x E[targets_relation]" if self.aux_relation_model is not None else "")
-                + " from the claim alone (masked word 1-2g TF-IDF, cues"
-                + (", MiniLM e(claim)" if self.embeddings else "")
-                + "), "
-                + {
-                    "blend": f"its P(favor) mixed with the LR's, LR share {self.aux_blend}",
-                    "feature": f"cross-fitted over {AUX_FOLDS} groups at training, one more column of the LR",
-                    "stack": f"cross-fitted over {AUX_FOLDS} groups at training, stacked with the LR's logits",
-                }.get(self.aux_mode, self.aux_mode)
-            ),
-            "weight": self.aux_weight,
+            "model": "claim_sentiment",
+            "training_rows": self.aux_sentiment.rows,
+            "use": "E[claim_sentiment] from the claim alone (masked word 1-2g TF-IDF, cues"
+            + (", MiniLM e(claim)" if self.embeddings else "")
+            + f"), its P(favor) mixed with the LR's, LR share {self.aux_blend}",
             "C": self.aux_c,
             "blend": self.aux_blend,
         }
@@ -600,19 +469,14 @@ class StanceModel:
             embeddings=uses_embeddings,
             encoder=encoder,
             emb_weight=float(state.get("emb_weight", EMB_WEIGHT)),
-            aux_mode=str(state.get("aux_mode", AUX_MODE)),
-            aux_relation=bool(state.get("aux_relation", AUX_RELATION)),
-            aux_weight=float(state.get("aux_weight", AUX_WEIGHT)),
+            aux=bool(state.get("aux", True)),
             aux_c=float(state.get("aux_c", AUX_C)),
             aux_blend=float(state.get("aux_blend", AUX_BLEND)),
         )
         for key in ("word_vec", "window_vec", "char_vec", "scaler", "lr"):
             setattr(model, key, state[key])
-        # Models saved before the auxiliary claim models have none: they predict as they always did.
+        # Models saved before the auxiliary claim-sentiment model have none: they predict as they always did.
         model.aux_sentiment = state.get("aux_sentiment")
-        model.aux_relation_model = state.get("aux_relation_model")
-        model.stack_lr = state.get("stack_lr")
-        model.aux_rows = dict(state.get("aux_rows") or {})
         return model
 
 

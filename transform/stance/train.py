@@ -144,7 +144,6 @@ def read_ibm(path: str | Path, splits: Sequence[str] | None = None) -> list[Stan
                 label,
                 f"topic:{rec['topic_id']}",
                 claim_sentiment=_sign(rec.get("claim_sentiment")),
-                targets_relation=_sign(rec.get("targets_relation")),
             )
         )
     return out
