@@ -65,6 +65,7 @@ from warehouse.labels import (  # noqa: E402
 )
 from warehouse.load import (  # noqa: E402
     abandon_stale_runs,
+    clear_orphans,
     finish_run,
     known_state,
     live_posts,
@@ -220,6 +221,7 @@ class NightStats:
     errors: list[str] = field(default_factory=list)
     hosts_given_up: dict[str, str] = field(default_factory=dict)
     abandoned_runs: list[str] = field(default_factory=list)
+    orphan_rows_removed: dict[str, int] = field(default_factory=dict)
     health: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -243,6 +245,7 @@ class NightStats:
             "errors_by_kind": dict(self.errors_by_kind),
             "hosts_given_up": self.hosts_given_up,
             "abandoned_runs": self.abandoned_runs,
+            "orphan_rows_removed": self.orphan_rows_removed,
             "health_flags": {h["source_id"]: list(h["flags"]) for h in self.health},
             "per_source": {k: dict(v) for k, v in sorted(self.per_source.items())},
             "errors": self.errors[:200],  # the full list is in fetch_log; keep runs.stats readable
@@ -401,6 +404,7 @@ def _night(
     health: list[SourceHealth] = []
     try:
         stats.abandoned_runs = abandon_stale_runs(con, now)
+        stats.orphan_rows_removed = clear_orphans(con)  # before the first batch: see load_posts
         if previous is not None and stats.abandoned_runs:
             stats.errors.append(f"the previous run ({previous.describe()}) ended without finishing; resumed")
         upsert_sources(con, sources, now)

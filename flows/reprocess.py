@@ -31,6 +31,7 @@ from flows.version import code_version  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
 from warehouse.load import (  # noqa: E402
     archived_runs,
+    clear_orphans,
     finish_run,
     load_posts,
     run_archive_refs,
@@ -65,11 +66,12 @@ def reprocess(
     except BaseException:
         lock.close()
         raise
-    counts = {"runs": 0, "pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failures": 0}
+    counts = {"runs": 0, "pages": 0, "new": 0, "updated": 0, "unchanged": 0, "failures": 0, "orphan_rows_removed": 0}
     errors: list[str] = []
     status = "failed"
     try:
         runs = archived_runs(con)
+        counts["orphan_rows_removed"] = sum(clear_orphans(con).values())  # before the first batch: see load_posts
         start_run(con, run_id, "reprocess", code_version(), datetime.now(UTC))
         register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), datetime.now(UTC))
         wanted = [s for s in stored_sources(con) if sources is None or s.id in sources]

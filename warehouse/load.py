@@ -41,6 +41,19 @@ _URL_STATE = pa.schema(
 )
 _URL_STATE_COLUMNS = _URL_STATE.names
 
+# The tables whose rows belong to one post and are written by ``load_posts`` (``clear_orphans``).
+ORPHAN_TABLES = (
+    "sentences",
+    "quotes",
+    "comments",
+    "sentence_scores",
+    "loaded_spans",
+    "post_scores",
+    "post_fingerprints",
+    "post_bands",
+    "post_duplicates",
+)
+
 # Before an edited post is overwritten, its current text becomes the next numbered version.
 _KEEP_OLD_VERSIONS = """
 INSERT INTO post_versions
@@ -51,14 +64,19 @@ FROM posts p WHERE p.post_id IN (SELECT unnest(?))
 """
 
 # first_seen_run is written once, on insert; everything else follows the latest fetch.
-_UPSERT_POSTS = """
+_INSERT_POSTS = """
 INSERT INTO posts (post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags,
                    language, text, text_sha256, word_count, first_seen_run, last_seen_run, deleted_at, authors,
                    text_source, extractor, access, metadata_sources)
 SELECT post_id, source_id, url, canonical_url, title, author, published_at, updated_at, tags, language, text,
        text_sha256, word_count, run_id, run_id, NULL, authors, text_source, extractor, access, metadata_sources
 FROM _posts
-ON CONFLICT (post_id) DO UPDATE SET
+"""
+# A batch with an edited post updates it in place; a batch of new posts only (most nights) inserts,
+# which skips the conflict check on the primary key.
+_UPSERT_POSTS = (
+    _INSERT_POSTS
+    + """ON CONFLICT (post_id) DO UPDATE SET
     url = excluded.url, title = excluded.title, author = excluded.author, published_at = excluded.published_at,
     updated_at = excluded.updated_at, tags = excluded.tags, language = excluded.language, text = excluded.text,
     text_sha256 = excluded.text_sha256, word_count = excluded.word_count, last_seen_run = excluded.last_seen_run,
@@ -66,6 +84,7 @@ ON CONFLICT (post_id) DO UPDATE SET
     access = excluded.access, metadata_sources = excluded.metadata_sources
 
 """
+)
 
 
 # A batch asks for the id of each post once per stored row (sentences, quotes, comments): ~16,000
@@ -325,13 +344,15 @@ def _load_posts(
             changed_ids = [post_id_for(p.post.canonical_url) for p in changed]
             con.register("_posts", _posts_table(changed, run_id))
             try:
-                con.execute(_UPSERT_POSTS)
+                con.execute(_UPSERT_POSTS if edited else _INSERT_POSTS)
             finally:
                 con.unregister("_posts")
-            # New posts' rows are cleared too: rows can outlive their post (a user deleting posts to
-            # rebuild them with `slant reprocess`), and must not block the rebuild.
+            # Only edited posts have rows to replace: a new post has none, because the run swept the
+            # rows of posts deleted out of band before its first batch (``clear_orphans``). Each
+            # DELETE scans its whole table, so skipping them for new posts keeps a batch's cost flat
+            # as the warehouse grows.
             for table in ("sentences", "quotes", "comments"):
-                con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [changed_ids])
+                _delete_rows(con, table, edited)
             insert_arrow(
                 con,
                 "sentences",
@@ -344,10 +365,11 @@ def _load_posts(
                 con,
                 [PostLabels(post_id_for(p.post.canonical_url), p.model_version, p.labels) for p in changed],
                 datetime.now(UTC),
+                replace=edited,
             )
             insert_arrow(con, "comments", "post_id, comment_no, author, published_at, text", _comments_table(changed))
-            _save_fingerprints(con, changed)
-            _link_duplicates(con, changed_ids)
+            _save_fingerprints(con, changed, edited)
+            _link_duplicates(con, changed_ids, edited)
         save_url_state(con, records, frozenset({"post"}))
         con.execute("COMMIT")
     except BaseException:
@@ -386,10 +408,39 @@ def live_posts(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int
     return int(row[0]) if row else 0
 
 
-def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost]) -> None:
+def _delete_rows(con: duckdb.DuckDBPyConnection, table: str, post_ids: Sequence[str]) -> None:
+    if post_ids:
+        con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT unnest(?))", [list(post_ids)])
+
+
+def clear_orphans(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Delete the rows of posts that are no longer in ``posts``; the rows removed, per table.
+
+    ``load_posts`` replaces rows only for posts already stored, so rows left behind by posts deleted
+    out of band (a user clearing ``posts`` to rebuild it with ``slant reprocess``) would block the
+    rebuild. Every run that loads posts calls this once before its first batch: one scan per table.
+    """
+    removed: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in ORPHAN_TABLES:
+            orphan = "post_id NOT IN (SELECT post_id FROM posts)"
+            if table == "post_duplicates":
+                orphan += " OR duplicate_of NOT IN (SELECT post_id FROM posts)"
+            row = con.execute(f"DELETE FROM {table} WHERE {orphan} RETURNING 1").fetchall()
+            if row:
+                removed[table] = len(row)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return removed
+
+
+def _save_fingerprints(con: duckdb.DuckDBPyConnection, posts: Sequence[ProcessedPost], replace: Sequence[str]) -> None:
     ids = [post_id_for(p.post.canonical_url) for p in posts]
-    con.execute("DELETE FROM post_fingerprints WHERE post_id IN (SELECT unnest(?))", [ids])
-    con.execute("DELETE FROM post_bands WHERE post_id IN (SELECT unnest(?))", [ids])
+    _delete_rows(con, "post_fingerprints", replace)
+    _delete_rows(con, "post_bands", replace)
     insert_arrow(
         con,
         "post_fingerprints",
@@ -429,12 +480,15 @@ JOIN posts px ON px.post_id = pairs.x JOIN posts py ON py.post_id = pairs.y
 """
 
 
-def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str]) -> None:
-    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original."""
-    con.execute(
-        "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
-        [list(post_ids), list(post_ids)],
-    )
+def _link_duplicates(con: duckdb.DuckDBPyConnection, post_ids: Sequence[str], replace: Sequence[str]) -> None:
+    """Re-link ``post_ids`` to their exact and near duplicates; the earlier-published post is the original.
+
+    Only ``replace`` (the edited posts among them) can have links already."""
+    if replace:
+        con.execute(
+            "DELETE FROM post_duplicates WHERE post_id IN (SELECT unnest(?)) OR duplicate_of IN (SELECT unnest(?))",
+            [list(replace), list(replace)],
+        )
     links = []
     far_future = datetime.max.replace(tzinfo=UTC)
     for x, y, sig_x, sig_y, same_text, pub_x, pub_y in con.execute(_DUPLICATE_CANDIDATES, [list(post_ids)]).fetchall():

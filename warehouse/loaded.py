@@ -9,7 +9,7 @@ model version, so every older version stays queryable.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -108,16 +108,25 @@ def _sentence_scores_table(items: Sequence[PostLabels]) -> pa.Table:
     )
 
 
-def write_loaded_labels(con: duckdb.DuckDBPyConnection, items: Sequence[PostLabels], now: datetime) -> None:
+def write_loaded_labels(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[PostLabels],
+    now: datetime,
+    replace: Collection[str] | None = None,
+) -> None:
     """Replace each post's rows of the same model version; other versions' rows are kept.
 
-    Runs inside the caller's transaction (``load_posts``) or, called alone, as statements the
-    caller wraps in one (``relabel_batch``).
+    ``replace``: the posts that can have such rows already (``load_posts`` passes its edited posts;
+    a new post has none); None, every post in ``items``. Runs inside the caller's transaction
+    (``load_posts``) or, called alone, as statements the caller wraps in one (``relabel_batch``).
     """
     if not items:
         return
+    stored = None if replace is None else set(replace)
     for version in sorted({i.model_version for i in items}):
-        ids = [i.post_id for i in items if i.model_version == version]
+        ids = [i.post_id for i in items if i.model_version == version and (stored is None or i.post_id in stored)]
+        if not ids:
+            continue
         for table in _LABEL_TABLES:
             con.execute(
                 f"DELETE FROM {table} WHERE model_version = ? AND post_id IN (SELECT unnest(?))", [version, ids]

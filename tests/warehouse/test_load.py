@@ -12,7 +12,7 @@ from transform.clean import CleanPost, Paragraph
 from transform.labelling import Labeller, load_labeller
 from transform.process import ProcessedPost, label_post
 from warehouse.db import open_warehouse
-from warehouse.load import load_posts, mark_deleted, post_id_for
+from warehouse.load import ORPHAN_TABLES, clear_orphans, load_posts, mark_deleted, post_id_for
 
 
 def _labeller() -> Labeller:
@@ -54,6 +54,25 @@ def test_edited_post_replaces_its_sentences_and_spans(con: duckdb.DuckDBPyConnec
     assert con.execute("SELECT text FROM sentences").fetchall() == [("A calmer rewrite.",)]
     assert _count(con, "loaded_spans") == 0
     assert con.execute("SELECT first_seen_run, last_seen_run FROM posts").fetchall() == [("run1", "run2")]
+
+
+def test_rows_of_posts_deleted_out_of_band_are_swept_so_the_posts_reload_without_duplicates(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """load_posts replaces rows only for stored posts; a run's ``clear_orphans`` clears the rest first."""
+    original = _post("https://a.example/1", "These fools again. Calm line.")
+    copy = _post("https://b.example/1", "These fools again. Calm line.")  # an exact duplicate: a link row
+    load_posts(con, "run1", [original, copy])
+    tables = ORPHAN_TABLES + ("posts",)
+    loaded = {t: _count(con, t) for t in tables}
+    assert all(loaded[t] > 0 for t in ("sentences", "loaded_spans", "post_bands", "post_duplicates"))
+    con.execute("DELETE FROM posts")  # a user clearing posts to rebuild them from the archive
+
+    removed = clear_orphans(con)
+    assert removed == {t: loaded[t] for t in ORPHAN_TABLES if loaded[t]}
+    assert clear_orphans(con) == {}
+    load_posts(con, "run2", [original, copy])
+    assert {t: _count(con, t) for t in tables} == loaded
 
 
 def test_each_edit_keeps_the_previous_text_as_a_numbered_version(con: duckdb.DuckDBPyConnection) -> None:
