@@ -234,14 +234,31 @@ def build_lexicon(
 
 
 def _term_starts(terms: list[str]) -> frozenset[str]:
-    """``Lexicon.starts``: the lower-cased first three letters of each term's leading word run."""
+    """``Lexicon.starts``: the lower-cased first three letters of each term's leading word run.
+
+    ``could_start`` consults it for ASCII words only. A term whose first three letters hold a
+    character that matches no ASCII letter even ignoring case ("lügenpresse") can never begin at an
+    ASCII word, so it needs no entry; a lead the prefilter cannot reason about (no word run, or a
+    letter that folds to ASCII, like the long s "ſ" to "s") turns the prefilter off.
+    """
     starts = set()
     for term in terms:
         lead = _WORD_RUN.match(term.rstrip("*"))
-        if lead is None or not lead.group().isascii():
-            return frozenset()  # a term the prefilter cannot reason about: try the pattern everywhere
-        starts.add(lead.group().lower()[:3])
+        if lead is None:
+            return frozenset()
+        head = lead.group()[:3]
+        if not head.isascii():
+            if all(ch.isascii() or _folds_to_ascii(ch) for ch in head):
+                return frozenset()
+            continue  # never matches an ASCII word; non-ASCII words always reach the pattern
+        starts.add(head.lower())
     return frozenset(starts)
+
+
+def _folds_to_ascii(ch: str) -> bool:
+    """Whether the pattern (``re.IGNORECASE``) lets ``ch`` match some ASCII character."""
+    pattern = re.compile(re.escape(ch), re.IGNORECASE)
+    return any(pattern.fullmatch(chr(code)) for code in range(128))
 
 
 def load_lexicon(version: str = LEXICON_VERSION) -> Lexicon:

@@ -237,3 +237,24 @@ def test_the_prefilter_never_skips_a_word_a_short_stem_or_a_hyphenated_term_can_
     assert [text[a:b] for a, b in expected] == ["Going", "GOES", "gone", "X-ray  vision", "smeared", "gong"]
     assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
     assert not lexicon.could_start("ink") and lexicon.could_start("gong")
+
+
+def test_a_non_ascii_term_keeps_the_prefilter_on_and_still_matches() -> None:
+    """The term "lügenpresse" in lexicon-1.0 once turned the prefilter off for every word of every post."""
+    lexicon = build_lexicon("lexicon-x", "lügenpresse\tname_calling\t0.8\nsmear*\tdysphemism\t0.7\n")
+    assert lexicon.starts == frozenset({"sme"})
+    text = "They shouted LÜGENPRESSE and lugenpresse, then smeared the Lügenpresse-Reporter."
+    expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
+    assert [text[a:b] for a, b in expected] == ["LÜGENPRESSE", "smeared", "Lügenpresse"]
+    assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
+    assert load_lexicon("lexicon-1.0").starts, "the shipped lexicon must keep its prefilter"
+
+
+def test_a_term_with_a_letter_that_folds_to_ascii_turns_the_prefilter_off() -> None:
+    """The long s matches "s" under re.IGNORECASE, so an ASCII word can start that term."""
+    lexicon = build_lexicon("lexicon-x", "\u017fcum\temotive\t0.5\nsmear*\tdysphemism\t0.7\n")
+    assert lexicon.starts == frozenset()
+    text = "A Scum smeared it."
+    expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
+    assert [text[a:b] for a, b in expected] == ["Scum", "smeared"]
+    assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected

@@ -6,8 +6,9 @@ model's time on blog posts (``bench/results.md``). Both only depend on the words
 posts reuse a small vocabulary, so the work is done once per distinct word and cached:
 
 - ``TokenEncoder`` hashes each distinct word's features once (through the model's own
-  ``FeatureHasher``, so the column of every string is the one training used) and assembles the
-  token matrix with array gathers;
+  ``FeatureHasher``, so the column of every string is the one training used) and gathers the
+  token matrix's entries with arrays (``TokenParts``): training assembles the matrix, prediction
+  scores the linear tagger straight from the entries;
 - ``CharWbCounter`` keeps each distinct word's ``char_wb`` n-gram columns and hands the counts to
   the fitted vectorizer's own TF-IDF transformer.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -124,28 +126,47 @@ class TokenEncoder:
     def matrix(
         self,
         texts: Sequence[str],
-        tokens: Sequence[Sequence[F.Token]],
+        words: Sequence[Sequence[str]],
         hits: Sequence[list[tuple[int, int, str, float]]],
         quotes: Sequence[bool],
         gates: Sequence[float],
+        tokens: Sequence[Sequence[F.Token]] | None = None,
     ) -> sparse.csr_matrix:
         """The token design matrix of all sentences (one row per token), equal to the reference path's."""
+        return self.parts(texts, words, hits, quotes, gates, tokens).matrix()
+
+    def parts(
+        self,
+        texts: Sequence[str],
+        words: Sequence[Sequence[str]],
+        hits: Sequence[list[tuple[int, int, str, float]]],
+        quotes: Sequence[bool],
+        gates: Sequence[float],
+        tokens: Sequence[Sequence[F.Token]] | None = None,
+    ) -> TokenParts:
+        """The token design matrix of all sentences, as its parts (``TokenParts``).
+
+        ``words`` holds each sentence's token texts (``features.TOKEN_RE.findall``); ``tokens``, when
+        the caller has them, the same tokens with offsets. Offsets are needed only for sentences
+        with lexicon hits or quotation marks (a minority), so without ``tokens`` only those are
+        tokenized again: building a ``Token`` per word was ~25% of labelling a blog post.
+        """
         with self._lock:
             if len(self._columns) + len(self._pair_cols) + len(self._form_cache) > MAX_CACHE:
                 self._reset()  # between calls only: ids in the caches must agree within one matrix
-            n_tok = sum(len(t) for t in tokens)
+            lengths = np.asarray([len(w) for w in words], dtype=np.int64)
+            n_tok = int(lengths.sum())
             if n_tok == 0:
-                return sparse.csr_matrix((0, self.n_features + F.N_TOKEN_DENSE))
+                return TokenParts(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6)), 0, self.n_features)
             padded: list[str] = []
-            for sentence in tokens:
+            for sentence in words:
                 padded += _PADS[:2]
-                padded += [tok.text for tok in sentence]
+                padded += sentence
                 padded += _PADS[2:]
             pid, shape_of = self._forms(padded)
-            lengths = np.asarray([len(t) for t in tokens], dtype=np.int64)
             # Token k of sentence j sits after 2 pads per sentence before it, 2 more before itself and
             # the pads after every earlier sentence: position = index + 4j + 2.
-            at = np.arange(n_tok, dtype=np.int64) + 4 * np.repeat(np.arange(len(tokens)), lengths) + 2
+            at = np.arange(n_tok, dtype=np.int64) + 4 * np.repeat(np.arange(len(words)), lengths) + 2
             shapes = shape_of[at]
             me, p1, p2, n1, n2 = pid[at], pid[at - 1], pid[at - 2], pid[at + 1], pid[at + 2]
             table = self._word_cols
@@ -164,20 +185,18 @@ class TokenEncoder:
             ]
             rows = [np.arange(n_tok, dtype=np.int64)] * len(cols)
             nums = np.zeros((n_tok, 4), dtype=float)
-            extra_rows, extra_cols = self._lexicon_and_quotes(texts, tokens, hits, quotes, nums)
-            all_rows = np.concatenate([*rows, extra_rows])
-            all_cols = np.concatenate([*cols, extra_cols])
-            hashed = sparse.csr_matrix(
-                (np.ones(len(all_rows)), (all_rows, all_cols)), shape=(n_tok, self.n_features), dtype=np.float64
-            )
-            g = np.clip(np.repeat(np.asarray(gates, dtype=float), [len(t) for t in tokens]), 1e-4, 1 - 1e-4)
+            extra_rows, extra_cols = self._lexicon_and_quotes(texts, lengths, tokens, hits, quotes, nums)
+            g = np.clip(np.repeat(np.asarray(gates, dtype=float), lengths), 1e-4, 1 - 1e-4)
             dense = np.column_stack([nums, g, np.log(g / (1 - g)) / 4.0])
-            return sparse.hstack([hashed, sparse.csr_matrix(dense)], format="csr")
+            return TokenParts(
+                np.concatenate([*rows, extra_rows]), np.concatenate([*cols, extra_cols]), dense, n_tok, self.n_features
+            )
 
     def _lexicon_and_quotes(
         self,
         texts: Sequence[str],
-        tokens: Sequence[Sequence[F.Token]],
+        lengths: np.ndarray,
+        tokens: Sequence[Sequence[F.Token]] | None,
         hits: Sequence[list[tuple[int, int, str, float]]],
         quotes: Sequence[bool],
         nums: np.ndarray,
@@ -185,22 +204,65 @@ class TokenEncoder:
         """Fill the dense token values and return the lexicon features' (rows, columns)."""
         rows: list[int] = []
         names: list[str] = []
-        offset = 0
-        for text, sentence, sentence_hits, is_quote in zip(texts, tokens, hits, quotes, strict=True):
-            n = len(sentence)
-            nums[offset : offset + n, 3] = float(is_quote)
+        nums[:, 3] = np.repeat(np.asarray(quotes, dtype=float), lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+        for j, (text, sentence_hits) in enumerate(zip(texts, hits, strict=True)):
+            quoted = any(ch in text for ch in F.QUOTE_CHARS)
+            if not sentence_hits and not quoted:
+                continue
+            sentence = tokens[j] if tokens is not None else F.tokenize(text)
+            offset, n = starts[j], len(sentence)
             if sentence_hits:
                 lex_cat, lex_w, lex_pos = F.token_lexicon(sentence, sentence_hits)
                 nums[offset : offset + n, 0] = lex_w
                 for i in (i for i in range(n) if lex_cat[i]):
                     rows += [offset + i, offset + i]
                     names += ["lex=" + lex_cat[i], "lexpos=" + lex_pos[i]]
-            if any(ch in text for ch in F.QUOTE_CHARS):
+            if quoted:
                 in_q, in_sq = F.token_quote_flags(text, sentence)
                 nums[offset : offset + n, 1] = in_q
                 nums[offset : offset + n, 2] = in_sq
-            offset += n
         return np.asarray(rows, dtype=np.int64), self._hash(names)
+
+
+@dataclass(frozen=True)
+class TokenParts:
+    """A token design matrix before assembly: the hashed entries (each of value 1) and the dense block.
+
+    A linear tagger's logits need only these (``logits``), so prediction never builds the
+    ~10,000 x 2^18 sparse matrix; ``matrix`` assembles it for training and ``rows`` the few
+    rows the category classifier reads.
+    """
+
+    rows: np.ndarray  # token row of each hashed entry
+    cols: np.ndarray  # its column (duplicates add up, as in the assembled matrix)
+    dense: np.ndarray  # (n_tok, features.N_TOKEN_DENSE): the columns after the hashed ones
+    n_tok: int
+    n_features: int
+
+    def matrix(self) -> sparse.csr_matrix:
+        """The assembled matrix: ``n_tok`` x (hashed columns + dense columns)."""
+        hashed = sparse.csr_matrix(
+            (np.ones(len(self.rows)), (self.rows, self.cols)), shape=(self.n_tok, self.n_features), dtype=np.float64
+        )
+        return sparse.hstack([hashed, sparse.csr_matrix(self.dense)], format="csr")
+
+    def logits(self, coef: np.ndarray, intercept: float) -> np.ndarray:
+        """``matrix() @ coef + intercept`` without the matrix (equal up to float summation order)."""
+        hashed = np.bincount(self.rows, weights=coef[self.cols], minlength=self.n_tok)
+        return hashed + self.dense @ coef[self.n_features :] + intercept
+
+    def select(self, keep: np.ndarray) -> sparse.csr_matrix:
+        """``matrix()[keep]`` for sorted row indices ``keep``, building only those rows."""
+        new_row = np.full(self.n_tok, -1, dtype=np.int64)
+        new_row[keep] = np.arange(len(keep))
+        mask = new_row[self.rows] >= 0
+        hashed = sparse.csr_matrix(
+            (np.ones(int(mask.sum())), (new_row[self.rows[mask]], self.cols[mask])),
+            shape=(len(keep), self.n_features),
+            dtype=np.float64,
+        )
+        return sparse.hstack([hashed, sparse.csr_matrix(self.dense[keep])], format="csr")
 
 
 def _affix(word: str, prefix: str) -> str:

@@ -44,7 +44,7 @@ from sklearn.model_selection import GroupKFold
 from transform.embeddings import Encoder, EncoderInfo, EncoderSettings, SentenceEncoder, encoder_for_trained
 from transform.lexicon import Lexicon, load_lexicon
 from transform.loaded import features as F
-from transform.loaded.fastvec import CharWbCounter, TokenEncoder
+from transform.loaded.fastvec import CharWbCounter, TokenEncoder, TokenParts
 from transform.loaded.metrics import best_threshold, binary_prf, sentence_metrics
 
 DEFAULT_LEXICON = "lexicon-1.0"  # vs 0.1: (b) BABE macro-F1 0.658 vs 0.635, AUC 0.781 vs 0.743; 0.3 ms/sentence
@@ -217,7 +217,8 @@ class LoadedModel:
         """Token design matrix for all sentences, their tokens, and the sentence index of each row."""
         toks = [F.tokenize(text) for text in texts]
         owner = np.repeat(np.arange(len(texts)), [len(t) for t in toks])
-        x = self._token_encoder().matrix(texts, toks, hits, quotes, gates)
+        words = [[t.text for t in sentence] for sentence in toks]
+        x = self._token_encoder().matrix(texts, words, hits, quotes, gates, toks)
         return x, toks, owner
 
     def _token_encoder(self) -> TokenEncoder:
@@ -254,17 +255,23 @@ class LoadedModel:
             lr = LogisticRegression(C=CATEGORY_C, max_iter=MAX_ITER)
             self.cat_lr = lr.fit(x_pos[:, self.cat_cols], [labels[i] for i in pos])
 
-    def _p_loaded(self, x: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        """P(token is loaded), and the most likely category per token."""
+    def _p_loaded(self, parts: TokenParts) -> tuple[np.ndarray, np.ndarray]:
+        """P(token is loaded), and the most likely category per token.
+
+        The binary tagger is linear, so its probabilities come straight from the matrix's parts
+        (``TokenParts.logits``; what ``token_lr.predict_proba`` computes, without the matrix); only the
+        positive tokens' rows are built, for the category classifier.
+        """
         if self.token_lr is None:
             raise RuntimeError("no token tagger")
-        if x.shape[0] == 0:
+        if parts.n_tok == 0:
             return np.zeros(0), np.zeros(0, dtype=object)
-        p = self.token_lr.predict_proba(x)[:, 1]
+        coef = np.asarray(self.token_lr.coef_[0], dtype=float)
+        p = _sigmoid(parts.logits(coef, float(self.token_lr.intercept_[0])))
         cats = np.full(len(p), self.single_category, dtype=object)
         keep = np.flatnonzero(p >= self.token_threshold)
         if self.cat_lr is not None and len(keep):
-            cats[keep] = self.cat_lr.predict(x[keep][:, self.cat_cols])
+            cats[keep] = self.cat_lr.predict(parts.select(keep)[:, self.cat_cols])
         return p, cats
 
     # ----- training -------------------------------------------------------------------------
@@ -388,17 +395,22 @@ class LoadedModel:
         spans: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
         if self.token_lr is None or self.stacker is None:
             return gates, spans
-        x_tok, toks, owner = self._token_rows(texts, hits, quotes, gates.tolist())
-        p, cats = self._p_loaded(x_tok)
+        # Token texts only: offsets (``F.tokenize``) are made for the few sentences that need them.
+        words = [F.TOKEN_RE.findall(text) for text in texts]
+        lengths = [len(w) for w in words]
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        p, cats = self._p_loaded(self._token_encoder().parts(texts, words, hits, quotes, gates.tolist()))
         z = np.column_stack([all_logits, _token_aggregates(p, owner, len(texts))])
         scores = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
         if self.isotonic is not None:
             scores = np.asarray(self.isotonic.predict(scores), dtype=float)
         if with_spans:
+            positive = np.bincount(owner[p >= self.token_threshold], minlength=len(texts))
             offset = 0
-            for i, tokens in enumerate(toks):
-                n = len(tokens)
-                spans[i] = self._merge(texts[i], tokens, p[offset : offset + n], cats[offset : offset + n])
+            for i, n in enumerate(lengths):
+                if positive[i]:
+                    p_i, cats_i = p[offset : offset + n], cats[offset : offset + n]
+                    spans[i] = self._merge(texts[i], F.tokenize(texts[i]), p_i, cats_i)
                 offset += n
         return scores, spans
 

@@ -20,7 +20,7 @@ from flows.settings import _user_model_cache
 from transform.labelling import load_labeller
 from transform.loaded import features as F
 from transform.loaded.fastvec import CharWbCounter, TokenEncoder
-from transform.loaded.model import LoadedModel
+from transform.loaded.model import LoadedModel, _sigmoid, _token_aggregates
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "transform" / "training" / "loaded").glob("*.jsonl"))
 EDGE_CASES = [
@@ -80,12 +80,21 @@ def test_cached_token_features_equal_the_hashed_reference(model: LoadedModel, te
             per_token_gates += [g] * len(toks)
         assert any(hits) and any('"' in t for t in sentences)
         reference = F.token_matrix(model.hasher, strs, nums, per_token_gates)
-        _same(encoder.matrix(sentences, tokens, hits, quotes, gates), reference)
+        words = [[t.text for t in toks] for toks in tokens]
+        _same(encoder.matrix(sentences, words, hits, quotes, gates, tokens), reference)
+        # without offsets (prediction's path: only sentences with hits or quotes are tokenized again)
+        parts = encoder.parts(sentences, [F.TOKEN_RE.findall(t) for t in sentences], hits, quotes, gates)
+        _same(parts.matrix(), reference)
+        keep = np.flatnonzero(rng.uniform(0, 1, reference.shape[0]) < 0.1)
+        _same(parts.select(keep), reference[keep])
+        coef = rng.normal(0, 1, reference.shape[1])
+        assert np.allclose(parts.logits(coef, 0.25), reference @ coef + 0.25, rtol=0, atol=1e-9)
 
 
 def test_no_tokens_give_an_empty_matrix_of_the_right_width(model: LoadedModel) -> None:
-    matrix = TokenEncoder(model.hasher).matrix(["", "..."], [[], []], [[], []], [False, False], [0.5, 0.5])
-    assert matrix.shape == (0, model.hasher.n_features + F.N_TOKEN_DENSE)
+    parts = TokenEncoder(model.hasher).parts(["", "..."], [[], []], [[], []], [False, False], [0.5, 0.5])
+    assert parts.matrix().shape == (0, model.hasher.n_features + F.N_TOKEN_DENSE)
+    assert parts.logits(np.ones(model.hasher.n_features + F.N_TOKEN_DENSE), 0.0).shape == (0,)
 
 
 def test_threads_sharing_one_encoder_get_the_reference_matrices(
@@ -97,11 +106,49 @@ def test_threads_sharing_one_encoder_get_the_reference_matrices(
 
     def build(chunk: list[tuple[str, bool]], use: TokenEncoder) -> sparse.csr_matrix:
         sentences = [t for t, _ in chunk]
-        tokens = [F.tokenize(t) for t in sentences]
+        words = [F.TOKEN_RE.findall(t) for t in sentences]
         hits = [F.lexicon_hits(t, model.lexicon, q) for t, q in chunk]
-        return use.matrix(sentences, tokens, hits, [q for _, q in chunk], [0.5] * len(chunk))
+        return use.matrix(sentences, words, hits, [q for _, q in chunk], [0.5] * len(chunk))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         shared = list(pool.map(lambda c: build(c, encoder), chunks * 3))
     for chunk, got in zip(chunks * 3, shared, strict=True):
         _same(got, build(chunk, TokenEncoder(model.hasher)))
+
+
+def test_prediction_from_matrix_parts_equals_the_assembled_matrix_path(
+    model: LoadedModel, texts: list[tuple[str, bool]]
+) -> None:
+    """``predict`` scores tokens from ``TokenParts`` and tokenizes lazily; the result is the one the
+    assembled token matrix, ``predict_proba`` and a ``Token`` list per sentence give."""
+    assert model.token_lr is not None and model.stacker is not None and model.cat_lr is not None
+    assert model.isotonic is not None
+    sentences = [t for t, _ in texts]
+    quotes = [q for _, q in texts]
+    got = model.predict(sentences, quotes)
+
+    word, char, lr = model._require()
+    hits = [F.lexicon_hits(t, model.lexicon, q) for t, q in texts]
+    dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(sentences, hits, quotes, strict=True)])
+    x_sentences = model._stack(word.transform(sentences), char.transform(sentences), dense)
+    logits = np.column_stack([lr.decision_function(x_sentences)])
+    gates = model._combine(logits)
+    x, toks, owner = model._token_rows(sentences, hits, quotes, gates.tolist())
+    p = model.token_lr.predict_proba(x)[:, 1]
+    cats = np.full(len(p), model.single_category, dtype=object)
+    keep = np.flatnonzero(p >= model.token_threshold)
+    cats[keep] = model.cat_lr.predict(x[keep][:, model.cat_cols])
+    z = np.column_stack([logits, _token_aggregates(p, owner, len(sentences))])
+    scores = model.isotonic.predict(_sigmoid(z @ np.asarray(model.stacker[0]) + model.stacker[1]))
+    assert np.allclose([r.score for r in got], np.round(scores, 6), rtol=0, atol=2e-6)
+    assert [r.loaded for r in got] == [bool(s >= model.threshold) for s in scores]
+    offset = 0
+    n_spans = 0
+    for i, tokens in enumerate(toks):
+        n = len(tokens)
+        want = model._merge(sentences[i], tokens, p[offset : offset + n], cats[offset : offset + n])
+        assert [sp[:3] for sp in got[i].spans] == [sp[:3] for sp in want]
+        assert np.allclose([sp[3] for sp in got[i].spans], [sp[3] for sp in want], rtol=0, atol=2e-6)
+        n_spans += len(want)
+        offset += n
+    assert n_spans > 500 and len(set(cats[keep])) > 1  # spans of several categories were compared
