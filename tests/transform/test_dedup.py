@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from transform.dedup import BANDS, NEAR_DUPLICATE_SIMILARITY, fingerprint, similarity
+from datasketch import MinHash
+
+from transform.dedup import BANDS, NEAR_DUPLICATE_SIMILARITY, NUM_PERM, fingerprint, shingles, similarity
 
 STORY = (
     "The council voted last night to close the library on Elm Street, despite a petition signed by four "
@@ -31,3 +33,11 @@ def test_fingerprints_are_deterministic_and_case_insensitive() -> None:
 def test_empty_and_tiny_texts_do_not_fail() -> None:
     assert similarity(fingerprint(""), fingerprint("")) == 1.0
     assert len(fingerprint("Two words").signature) == 128
+
+
+def test_signatures_equal_a_fresh_minhash_of_the_fixed_seed() -> None:
+    """Stored fingerprints must stay comparable: reusing the permutations must not change a value."""
+    for text in ("A short one.", "The council met on Tuesday and voted the budget through, again, by one vote. " * 3):
+        reference = MinHash(num_perm=NUM_PERM, seed=1)
+        reference.update_batch(shingles(text))
+        assert fingerprint(text).signature == tuple(int(v) for v in reference.hashvalues)
