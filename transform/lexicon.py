@@ -20,6 +20,9 @@ from transform.segment import Sentence
 
 _WORD_RUN = re.compile(r"\w+")
 LEXICON_VERSION = "lexicon-1.0"
+# Words whose could_start verdict is cached per lexicon: a night's vocabulary is a few tens of
+# thousands; the bound keeps a long-lived worker's cache near 10 MB.
+_MAX_VERDICTS = 100_000
 LOADED_THRESHOLD = 0.5  # a sentence scoring above this counts as "loaded" in post shares
 
 
@@ -63,16 +66,30 @@ class Lexicon:
     entries: dict[str, tuple[str, float]]
     stems: tuple[tuple[str, str, float], ...]
     rules: dict[str, tuple[ContextRule, ...]] = field(default_factory=dict)
-    # First three letters of every term's leading word (or the whole word when shorter): a word
-    # that begins with none of them cannot start a match, so ``matches`` skips it (see ``could_start``).
-    starts: frozenset[str] = frozenset()
+    # The prefilter (``could_start``): each term's leading word run, lower-cased, which a text's word
+    # run must equal (``leads``) or, for a one-word stem such as "smear*", begin with (``stem_leads``).
+    # ``leads`` None: some term's lead defeats that reasoning, and every word is tried.
+    leads: frozenset[str] | None = None
+    stem_leads: frozenset[str] = frozenset()
+    # could_start's answer per word as written: a night's posts reuse a few tens of thousands of words.
+    _verdicts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def could_start(self, word: str) -> bool:
-        """Whether a match may begin at ``word`` (a whole ``\\w+`` run of the text); never a false no."""
-        if not self.starts or not word.isascii():
-            return True  # non-ASCII case folding is left to the regex itself
-        key = word.lower()
-        return key[:3] in self.starts or key[:2] in self.starts or key[:1] in self.starts
+        """Whether a match may begin at ``word`` (a whole ``\\w+`` run of the text); never a false no.
+
+        A term's regex is its words joined by ``\\s+`` behind ``\\b``, so at a match's start the
+        text's word run equals the term's first word run, unless the term is a one-word stem, whose
+        run the text's run begins with. Non-ASCII words always pass (case folding is the regex's job).
+        """
+        if self.leads is None or not word.isascii():
+            return True
+        verdict = self._verdicts.get(word)
+        if verdict is None:
+            key = word.lower()
+            verdict = key in self.leads or any(key[:n] in self.stem_leads for n in range(1, len(key) + 1))
+            if len(self._verdicts) < _MAX_VERDICTS:
+                self._verdicts[word] = verdict
+        return verdict
 
     def matches(self, text: str, start: int, end: int) -> Iterator[re.Match[str]]:
         """``pattern.finditer(text, start, end)``, trying the pattern only where a term could begin.
@@ -82,9 +99,13 @@ class Lexicon:
         in order from the end of the previous match, exactly as ``finditer`` scans.
         """
         resume = start
+        verdicts = self._verdicts
         for word in _WORD_RUN.finditer(text, start, end):
             at = word.start()
-            if at < resume or not self.could_start(word.group()):
+            if at < resume:
+                continue
+            run = word.group()
+            if not verdicts.get(run, False) and not self.could_start(run):
                 continue
             found = self.pattern.match(text, at, end)
             if found is not None:
@@ -230,29 +251,35 @@ def build_lexicon(
     stems = tuple(sorted(stem_list, key=lambda s: len(s[0]), reverse=True))
     terms = match_order(entries, stems)
     rules = _parse_rules(rules_text, rules_source, set(terms)) if rules_text is not None else {}
-    return Lexicon(version, _matcher(terms), entries, stems, rules, _term_starts(terms))
+    leads, stem_leads = _term_leads(terms)
+    return Lexicon(version, _matcher(terms), entries, stems, rules, leads, stem_leads)
 
 
-def _term_starts(terms: list[str]) -> frozenset[str]:
-    """``Lexicon.starts``: the lower-cased first three letters of each term's leading word run.
+def _term_leads(terms: list[str]) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """``Lexicon.leads`` and ``Lexicon.stem_leads`` (see ``Lexicon.could_start``).
 
-    ``could_start`` consults it for ASCII words only. A term whose first three letters hold a
-    character that matches no ASCII letter even ignoring case ("lügenpresse") can never begin at an
-    ASCII word, so it needs no entry; a lead the prefilter cannot reason about (no word run, or a
-    letter that folds to ASCII, like the long s "ſ" to "s") turns the prefilter off.
+    ``could_start`` consults them for ASCII words only. A lead holding a character that matches no
+    ASCII letter even ignoring case ("lügenpresse") can never begin at an ASCII word, so it needs no
+    entry; a term without a leading word run, or whose lead is ASCII only up to letters that fold to
+    ASCII (the long s "ſ" matches "s"), turns the prefilter off.
     """
-    starts = set()
+    leads: set[str] = set()
+    stem_leads: set[str] = set()
     for term in terms:
-        lead = _WORD_RUN.match(term.rstrip("*"))
+        body = term.rstrip("*")
+        lead = _WORD_RUN.match(body)
         if lead is None:
-            return frozenset()
-        head = lead.group()[:3]
-        if not head.isascii():
-            if all(ch.isascii() or _folds_to_ascii(ch) for ch in head):
-                return frozenset()
+            return None, frozenset()
+        run = lead.group()
+        if not run.isascii():
+            if all(ch.isascii() or _folds_to_ascii(ch) for ch in run):
+                return None, frozenset()
             continue  # never matches an ASCII word; non-ASCII words always reach the pattern
-        starts.add(head.lower())
-    return frozenset(starts)
+        if term.endswith("*") and run == body:
+            stem_leads.add(run.lower())
+        else:
+            leads.add(run.lower())
+    return frozenset(leads), frozenset(stem_leads)
 
 
 def _folds_to_ascii(ch: str) -> bool:

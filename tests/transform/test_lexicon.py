@@ -242,19 +242,36 @@ def test_the_prefilter_never_skips_a_word_a_short_stem_or_a_hyphenated_term_can_
 def test_a_non_ascii_term_keeps_the_prefilter_on_and_still_matches() -> None:
     """The term "lügenpresse" in lexicon-1.0 once turned the prefilter off for every word of every post."""
     lexicon = build_lexicon("lexicon-x", "lügenpresse\tname_calling\t0.8\nsmear*\tdysphemism\t0.7\n")
-    assert lexicon.starts == frozenset({"sme"})
+    assert lexicon.leads == frozenset() and lexicon.stem_leads == frozenset({"smear"})
     text = "They shouted LÜGENPRESSE and lugenpresse, then smeared the Lügenpresse-Reporter."
     expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
     assert [text[a:b] for a, b in expected] == ["LÜGENPRESSE", "smeared", "Lügenpresse"]
     assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
-    assert load_lexicon("lexicon-1.0").starts, "the shipped lexicon must keep its prefilter"
+    assert load_lexicon("lexicon-1.0").leads, "the shipped lexicon must keep its prefilter"
 
 
 def test_a_term_with_a_letter_that_folds_to_ascii_turns_the_prefilter_off() -> None:
     """The long s matches "s" under re.IGNORECASE, so an ASCII word can start that term."""
     lexicon = build_lexicon("lexicon-x", "\u017fcum\temotive\t0.5\nsmear*\tdysphemism\t0.7\n")
-    assert lexicon.starts == frozenset()
+    assert lexicon.leads is None
     text = "A Scum smeared it."
     expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
     assert [text[a:b] for a, b in expected] == ["Scum", "smeared"]
     assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
+
+
+def test_the_whole_word_prefilter_keeps_every_match_of_tricky_terms() -> None:
+    """Leads are compared whole (or as a one-word stem's prefix): apostrophes, hyphens, digits,
+    multi-word stems and a term inside a longer word must all come out as the plain regex finds them."""
+    lexicon = build_lexicon(
+        "lexicon-x",
+        "don't care\temotive\t0.5\nso-called\tscare_quotes\t0.5\nsmear campaign*\tdysphemism\t0.7\n"
+        "9/11 truther*\tname_calling\t0.8\nhack\tdysphemism\t0.4\nwoke*\tname_calling\t0.6\n",
+    )
+    text = (
+        "DON'T  care, don'tcare; So-called so-calledness. Smear campaigners, smearcampaign, smears campaign. "
+        "9/11 truthers; 911 truther. Hacks hack hacked HACK. Wokeness, woke, awoke."
+    )
+    expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
+    assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
+    assert len(expected) >= 8

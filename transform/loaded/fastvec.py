@@ -33,6 +33,9 @@ from transform.loaded import features as F
 # ~50k words and ~300k word pairs; 2M entries (~300 MB at worst) bounds a long-lived worker.
 MAX_CACHE = 2_000_000
 _PADS = ("<s2>", "<s1>", "</s1>", "</s2>")
+# Bits of a word id in a packed bigram key: ids stay under MAX_CACHE plus one call's new words
+# (the cache is reset between calls past MAX_CACHE), far below 2^24.
+_ID_BITS = 24
 # Per-word feature slots, in the order of features.token_features.
 _OWN = ("w=", "s3=", "s2=", "p3=")
 _CONTEXT = ("w-1=", "w+1=", "w-2=", "w+2=")
@@ -64,7 +67,9 @@ class TokenEncoder:
         self._word_names: list[str] = []
         self._form_cache: dict[str, int] = {}
         self._word_cols = np.zeros((0, len(_OWN) + len(_CONTEXT)), dtype=np.int64)
-        self._pair_cols: dict[tuple[int, int, int], int] = {}
+        # Bigram columns by packed key (kind, left id, right id), sorted for vectorised lookups.
+        self._pair_keys = np.zeros(0, dtype=np.int64)
+        self._pair_vals = np.zeros(0, dtype=np.int64)
         self._shape_cols = self._hash([f"sh={s}" for s in _SHAPES])
 
     def _hash(self, strings: Sequence[str]) -> np.ndarray:
@@ -80,7 +85,8 @@ class TokenEncoder:
         self._word_ids.clear()
         self._word_names.clear()
         self._form_cache.clear()
-        self._pair_cols.clear()
+        self._pair_keys = np.zeros(0, dtype=np.int64)
+        self._pair_vals = np.zeros(0, dtype=np.int64)
         self._word_cols = np.zeros((0, self._word_cols.shape[1]), dtype=np.int64)
         self._shape_cols = self._hash([f"sh={s}" for s in _SHAPES])
 
@@ -114,14 +120,23 @@ class TokenEncoder:
     def _pairs(self, kind: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Columns of the bigram features (kind 0: ``b-=`` left|w, kind 1: ``b+=`` w|right)."""
         prefix = "b-=" if kind == 0 else "b+="
-        cache = self._pair_cols
-        keys = list(zip(left.tolist(), right.tolist(), strict=True))
-        missing = [k for k in dict.fromkeys(keys) if (kind, *k) not in cache]
-        if missing:
+        keys = (kind << (2 * _ID_BITS)) | (left << _ID_BITS) | right
+        known = self._pair_keys
+        wanted = np.unique(keys)
+        at = np.searchsorted(known, wanted)
+        found = at < len(known)
+        found[found] = known[at[found]] == wanted[found]
+        missing = wanted[~found]
+        if len(missing):
             names = self._word_names
-            cols = self._hash([prefix + names[a] + "|" + names[b] for a, b in missing])
-            cache.update(((kind, a, b), int(c)) for (a, b), c in zip(missing, cols, strict=True))
-        return np.fromiter((cache[(kind, a, b)] for a, b in keys), dtype=np.int64, count=len(keys))
+            mask = (1 << _ID_BITS) - 1
+            lefts, rights = ((missing >> _ID_BITS) & mask).tolist(), (missing & mask).tolist()
+            cols = self._hash([prefix + names[a] + "|" + names[b] for a, b in zip(lefts, rights, strict=True)])
+            merged = np.concatenate([known, missing])
+            order = np.argsort(merged, kind="stable")
+            self._pair_keys = merged[order]
+            self._pair_vals = np.concatenate([self._pair_vals, cols])[order]
+        return self._pair_vals[np.searchsorted(self._pair_keys, keys)]
 
     def matrix(
         self,
@@ -152,7 +167,7 @@ class TokenEncoder:
         tokenized again: building a ``Token`` per word was ~25% of labelling a blog post.
         """
         with self._lock:
-            if len(self._columns) + len(self._pair_cols) + len(self._form_cache) > MAX_CACHE:
+            if len(self._columns) + len(self._pair_keys) + len(self._form_cache) > MAX_CACHE:
                 self._reset()  # between calls only: ids in the caches must agree within one matrix
             lengths = np.asarray([len(w) for w in words], dtype=np.int64)
             n_tok = int(lengths.sum())
