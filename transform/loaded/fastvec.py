@@ -1,4 +1,4 @@
-"""Fast, exact stand-ins for the two costliest feature steps at prediction time.
+"""Fast, exact stand-ins for the costliest feature steps at prediction time.
 
 ``features.token_features`` + ``FeatureHasher`` and the fitted ``char_wb`` ``TfidfVectorizer`` build
 their features string by string for every token of every sentence: together ~60% of the loaded
@@ -10,7 +10,9 @@ posts reuse a small vocabulary, so the work is done once per distinct word and c
   token matrix's entries with arrays (``TokenParts``): training assembles the matrix, prediction
   scores the linear tagger straight from the entries;
 - ``CharWbCounter`` keeps each distinct word's ``char_wb`` n-gram columns and hands the counts to
-  the fitted vectorizer's own TF-IDF transformer.
+  the fitted vectorizer's own TF-IDF transformer;
+- ``WordNgramCounter`` does the same for the word 1-2-gram vectorizer, its bigrams looked up by
+  packed word-id pairs.
 
 The matrices equal those of the reference code (``tests/transform/test_fastvec.py`` pins that on
 real sentences), so a model's predictions do not depend on which path built its features.
@@ -329,6 +331,99 @@ class CharWbCounter:
         indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         counts = sparse.csr_matrix(
             (np.ones(len(indices)), indices, np.asarray(indptr)),
+            shape=(len(texts), len(self._vocabulary)),
+            dtype=np.float64,
+        )
+        counts.sum_duplicates()
+        return self.vectorizer._tfidf.transform(counts, copy=False)
+
+
+class WordNgramCounter:
+    """``vectorizer.transform`` for a fitted word 1-2-gram TF-IDF vectorizer, columns cached per word and pair.
+
+    sklearn builds every bigram string of every sentence and looks it up; here each distinct word
+    gets an id once, a sentence's bigrams become packed (left id, right id) keys, and their columns
+    (or -1 outside the vocabulary) are looked up in a sorted array, strings made only for new pairs.
+    """
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        plain = (
+            vectorizer.analyzer == "word"
+            and tuple(vectorizer.ngram_range) == (1, 2)
+            and vectorizer.lowercase
+            and vectorizer.preprocessor is None
+            and vectorizer.tokenizer is None
+            and vectorizer.stop_words is None
+            and vectorizer.strip_accents is None
+        )
+        if not plain:
+            raise ValueError("WordNgramCounter needs a plain lower-cased word (1, 2)-gram TfidfVectorizer")
+        self.vectorizer = vectorizer
+        self._tokenize = vectorizer.build_tokenizer()
+        self._vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._names: list[str] = []
+        self._unigram = np.zeros(0, dtype=np.int64)  # column per word id, -1 outside the vocabulary
+        self._pair_keys = np.zeros(0, dtype=np.int64)
+        self._pair_cols = np.zeros(0, dtype=np.int64)
+
+    def _word_ids(self, words: list[str]) -> np.ndarray:
+        ids = self._ids
+        new = [w for w in dict.fromkeys(words) if w not in ids]
+        if new:
+            first = len(self._names)
+            ids.update((w, first + k) for k, w in enumerate(new))
+            self._names.extend(new)
+            vocab = self._vocabulary
+            self._unigram = np.concatenate(
+                [self._unigram, np.fromiter((vocab.get(w, -1) for w in new), dtype=np.int64, count=len(new))]
+            )
+        return np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
+
+    def _bigram_columns(self, keys: np.ndarray) -> np.ndarray:
+        known = self._pair_keys
+        wanted = np.unique(keys)
+        at = np.searchsorted(known, wanted)
+        found = at < len(known)
+        found[found] = known[at[found]] == wanted[found]
+        missing = wanted[~found]
+        if len(missing):
+            names, vocab, mask = self._names, self._vocabulary, (1 << _ID_BITS) - 1
+            lefts, rights = ((missing >> _ID_BITS) & mask).tolist(), (missing & mask).tolist()
+            cols = np.fromiter(
+                (vocab.get(names[a] + " " + names[b], -1) for a, b in zip(lefts, rights, strict=True)),
+                dtype=np.int64,
+                count=len(missing),
+            )
+            merged = np.concatenate([known, missing])
+            order = np.argsort(merged, kind="stable")
+            self._pair_keys = merged[order]
+            self._pair_cols = np.concatenate([self._pair_cols, cols])[order]
+        return self._pair_cols[np.searchsorted(self._pair_keys, keys)]
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """TF-IDF rows of ``texts``, equal to ``vectorizer.transform(texts)``."""
+        tokenize = self._tokenize
+        per_text = [tokenize(text.lower()) for text in texts]
+        lengths = np.asarray([len(t) for t in per_text], dtype=np.int64)
+        flat = [w for words in per_text for w in words]
+        with self._lock:
+            if len(self._names) + len(self._pair_keys) > MAX_CACHE:
+                self._reset()
+            ids = self._word_ids(flat)
+            owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+            # A bigram pairs two neighbouring tokens of one text.
+            same = owner[1:] == owner[:-1] if len(flat) > 1 else np.zeros(0, dtype=bool)
+            keys = (ids[:-1][same] << _ID_BITS) | ids[1:][same]
+            rows = np.concatenate([owner, owner[:-1][same]])
+            cols = np.concatenate([self._unigram[ids], self._bigram_columns(keys)])
+        keep = cols >= 0
+        counts = sparse.csr_matrix(
+            (np.ones(int(keep.sum())), (rows[keep], cols[keep])),
             shape=(len(texts), len(self._vocabulary)),
             dtype=np.float64,
         )

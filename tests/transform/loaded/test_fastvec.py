@@ -19,7 +19,7 @@ from scipy import sparse
 from flows.settings import _user_model_cache
 from transform.labelling import load_labeller
 from transform.loaded import features as F
-from transform.loaded.fastvec import CharWbCounter, TokenEncoder
+from transform.loaded.fastvec import CharWbCounter, TokenEncoder, WordNgramCounter
 from transform.loaded.model import LoadedModel, _sigmoid, _token_aggregates
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "transform" / "training" / "loaded").glob("*.jsonl"))
@@ -59,6 +59,15 @@ def test_cached_char_ngrams_equal_the_fitted_vectorizer(model: LoadedModel, text
     half = len(sentences) // 2
     for chunk in (sentences[:half], sentences[half:], sentences[:50]):  # warm cache and cold words alike
         _same(counter.transform(chunk), model.char_vec.transform(chunk))
+
+
+def test_cached_word_ngrams_equal_the_fitted_vectorizer(model: LoadedModel, texts: list[tuple[str, bool]]) -> None:
+    assert model.word_vec is not None
+    counter = WordNgramCounter(model.word_vec)
+    sentences = [t for t, _ in texts] + ["The the THE the", "a", "A b"]
+    half = len(sentences) // 2
+    for chunk in (sentences[:half], sentences[half:], sentences[:50], sentences[-3:], [""]):
+        _same(counter.transform(chunk), model.word_vec.transform(chunk))
 
 
 def test_cached_token_features_equal_the_hashed_reference(model: LoadedModel, texts: list[tuple[str, bool]]) -> None:
