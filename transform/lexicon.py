@@ -105,7 +105,10 @@ class Lexicon:
             if at < resume:
                 continue
             run = word.group()
-            if not verdicts.get(run, False) and not self.could_start(run):
+            verdict = verdicts.get(run)
+            if verdict is None:
+                verdict = self.could_start(run)
+            if not verdict:
                 continue
             found = self.pattern.match(text, at, end)
             if found is not None:

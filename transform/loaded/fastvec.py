@@ -294,7 +294,11 @@ def _affix(word: str, prefix: str) -> str:
 
 
 class CharWbCounter:
-    """``vectorizer.transform`` for a fitted ``char_wb`` TF-IDF vectorizer, n-grams cached per word."""
+    """``vectorizer.transform`` for a fitted ``char_wb`` TF-IDF vectorizer, n-grams cached per word.
+
+    Each distinct word's n-gram columns are stored once, end to end in one array; a batch of
+    sentences becomes word ids (one dict lookup each) and its columns one gather from that array.
+    """
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
         if vectorizer.analyzer != "char_wb" or vectorizer.preprocessor is not None:
@@ -302,35 +306,50 @@ class CharWbCounter:
         self.vectorizer = vectorizer
         self._analyze = vectorizer.build_analyzer()
         self._vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self._words: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self._reset()
 
-    def _columns(self, word: str) -> np.ndarray:
-        cols = self._words.get(word)
-        if cols is None:
-            if len(self._words) >= MAX_CACHE:
-                self._words.clear()
-            vocab = self._vocabulary
+    def _reset(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._starts = np.zeros(0, dtype=np.int64)  # per word id: where its columns begin in _pool
+        self._lengths = np.zeros(0, dtype=np.int64)
+        self._pool = np.zeros(0, dtype=np.int64)
+
+    def _word_ids(self, words: list[str]) -> np.ndarray:
+        ids = self._ids
+        new = [w for w in dict.fromkeys(words) if w not in ids]
+        if new:
+            vocab, analyze = self._vocabulary, self._analyze
             # The analyzer pads one word exactly as it pads every word of a sentence.
-            grams = self._analyze(word)
-            cols = np.fromiter((vocab[g] for g in grams if g in vocab), dtype=np.int64)
-            self._words[word] = cols
-        return cols
+            grams = [np.fromiter((vocab[g] for g in analyze(w) if g in vocab), dtype=np.int64) for w in new]
+            lengths = np.asarray([len(g) for g in grams], dtype=np.int64)
+            first = len(ids)
+            ids.update((w, first + k) for k, w in enumerate(new))
+            self._starts = np.concatenate([self._starts, len(self._pool) + np.cumsum(lengths) - lengths])
+            self._lengths = np.concatenate([self._lengths, lengths])
+            self._pool = np.concatenate([self._pool, *grams])
+        return np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF rows of ``texts``, equal to ``vectorizer.transform(texts)``."""
         lower = self.vectorizer.lowercase
-        indptr = [0]
-        parts: list[np.ndarray] = []
-        total = 0
-        for text in texts:
-            for word in (text.lower() if lower else text).split():
-                cols = self._columns(word)
-                parts.append(cols)
-                total += len(cols)
-            indptr.append(total)
-        indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        split = [(text.lower() if lower else text).split() for text in texts]
+        words_per_text = np.asarray([len(words) for words in split], dtype=np.int64)
+        flat = [word for words in split for word in words]
+        with self._lock:
+            if len(self._ids) >= MAX_CACHE:
+                self._reset()
+            ids = self._word_ids(flat)
+            starts, lengths, pool = self._starts[ids], self._lengths[ids], self._pool
+        total = int(lengths.sum())
+        # Column k of word j sits at starts[j] + k: the gather index of every n-gram of the batch.
+        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
+        indices = pool[at] if total else np.zeros(0, dtype=np.int64)
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), words_per_text)
+        per_text = np.bincount(owner, weights=lengths, minlength=len(texts)).astype(np.int64)
+        indptr = np.concatenate([[0], np.cumsum(per_text)])
         counts = sparse.csr_matrix(
-            (np.ones(len(indices)), indices, np.asarray(indptr)),
+            (np.ones(len(indices)), indices, indptr),
             shape=(len(texts), len(self._vocabulary)),
             dtype=np.float64,
         )
