@@ -111,8 +111,35 @@ def _kill_when(proc: subprocess.Popen[str], ready: Callable[[str | None], bool])
     return seen
 
 
+def _crash_and_rerun(
+    sphere: Blogosphere, tmp: Path, name: str, ready: Callable[[str | None], bool]
+) -> tuple[list[str], subprocess.Popen[str]]:
+    """Start a run, SIGKILL it when ``ready``; return its events before the kill and the started rerun."""
+    db = tmp / f"killed-{name}.duckdb"
+    seen = _kill_when(_start(sphere, tmp, db), ready)
+    return [json.loads(s)["event"] for s in seen if s.startswith("{")], _start(sphere, tmp, db)
+
+
+def _outcome(tmp: Path, name: str, killed_lines: list[str], rerun: subprocess.Popen[str]) -> dict[str, Any]:
+    db = tmp / f"killed-{name}.duckdb"
+    out: dict[str, Any] = {"events_before_kill": killed_lines, "rerun": _finish(rerun), "snapshot": _snapshot(db)}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out["runs"] = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    return out
+
+
 @pytest.fixture(scope="module")
 def crashes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The reference run, then each kill point's killed run and rerun, each on its own database.
+
+    The reference run goes first (the mid-fetch point needs its request count), then the mid-fetch
+    run, alone, so the servers' request log counts only its requests. The three reruns and the
+    other two kill points' runs do not read the request log (their kill points are progress
+    events), so they then run side by side: one thread each, one subprocess per thread at a time.
+    """
     tmp = tmp_path_factory.mktemp("crash")
     out: dict[str, Any] = {}
     with serve("127.0.0.1") as sphere:
@@ -120,25 +147,35 @@ def crashes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         _finish(_start(sphere, tmp, reference))
         out["reference"] = _snapshot(reference)
         total = len(sphere.request_log)
-        points: dict[str, Callable[[str | None], bool]] = {}
-        for name in ("fetch", "classify", "write"):
-            before = len(sphere.request_log)
-            if name == "fetch":
-                points[name] = lambda line, b=before: line is None and len(sphere.request_log) - b >= total // 2
-            elif name == "classify":
-                points[name] = lambda line: line is not None and '"event": "source"' in line
-            else:
-                points[name] = lambda line: line is not None and '"event": "batch"' in line
-            db = tmp / f"killed-{name}.duckdb"
-            seen = _kill_when(_start(sphere, tmp, db), points[name])
-            killed_lines = [json.loads(s)["event"] for s in seen if s.startswith("{")]
-            rerun = _finish(_start(sphere, tmp, db))
-            out[name] = {"events_before_kill": killed_lines, "rerun": rerun, "snapshot": _snapshot(db)}
-            con = duckdb.connect(str(db), read_only=True)
+
+        def mid_fetch(line: str | None, before: int = len(sphere.request_log)) -> bool:
+            return line is None and len(sphere.request_log) - before >= total // 2
+
+        fetch_killed, fetch_rerun = _crash_and_rerun(sphere, tmp, "fetch", mid_fetch)
+        points: dict[str, Callable[[str | None], bool]] = {
+            "classify": lambda line: line is not None and '"event": "source"' in line,
+            "write": lambda line: line is not None and '"event": "batch"' in line,
+        }
+        results: dict[str, dict[str, Any]] = {}
+        failures: list[BaseException] = []
+
+        def crash(name: str) -> None:
             try:
-                out[name]["runs"] = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
-            finally:
-                con.close()
+                results[name] = _outcome(tmp, name, *_crash_and_rerun(sphere, tmp, name, points[name]))
+            except BaseException as exc:  # re-raised below, in the fixture's own thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=crash, args=(name,)) for name in points]
+        for thread in threads:
+            thread.start()
+        try:
+            results["fetch"] = _outcome(tmp, "fetch", fetch_killed, fetch_rerun)
+        finally:
+            for thread in threads:
+                thread.join()
+        if failures:
+            raise failures[0]
+        out.update(results)
     return out
 
 

@@ -103,12 +103,19 @@ def test_fit_without_spans_has_no_tagger() -> None:
 
 
 @pytest.fixture(scope="module")
-def babe_evaluation() -> dict:  # type: ignore[type-arg]
-    """Rows (a), (b), (c) of ``make eval-loaded`` on the BABE dev file (~60 s on 2 cores)."""
+def babe_evaluation(trained: tuple[LoadedModel, Path]) -> dict:  # type: ignore[type-arg]
+    """Rows (a), (b), (c) of ``make eval-loaded`` on the BABE dev file.
+
+    The outer folds of (a) and (c) are fitted in two worker processes (one BLAS thread each; the
+    metrics are those of one process). Row (b) is the model ``trained`` already fitted on the
+    examples (``train`` is ``LoadedModel().fit`` on them, also on one thread), loaded from its
+    directory, rather than a second identical fit.
+    """
     from transform.loaded.evaluate import evaluate
 
+    babe = need_shared(BABE_DEV)
     with threadpool_limits(1):
-        return evaluate(need_shared(BABE_DEV), DEFAULT_EXAMPLES)
+        return evaluate(babe, DEFAULT_EXAMPLES, default_model=trained[1], n_jobs=2)
 
 
 def test_trained_model_holds_its_floors_under_grouped_cross_validation(babe_evaluation: dict) -> None:  # type: ignore[type-arg]

@@ -23,8 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one core, as the throughput target is stated
 
 import numpy as np  # noqa: E402
+from joblib import Parallel, delayed, parallel_config  # noqa: E402
 from scipy import sparse  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -40,7 +42,7 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from transform import embeddings as E  # noqa: E402
 from transform.loaded import features as F  # noqa: E402
 from transform.loaded.metrics import binary_prf, sentence_metrics  # noqa: E402
-from transform.loaded.model import LoadedModel, TrainRow, token_labels  # noqa: E402
+from transform.loaded.model import LoadedModel, SentenceResult, TrainRow, token_labels  # noqa: E402
 from transform.loaded.train import DEFAULT_EXAMPLES, read_babe, read_jsonl  # noqa: E402
 
 DEFAULT_BABE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "babe" / "babe_sg2_dev.csv"
@@ -102,6 +104,14 @@ class TfidfBaseline:
         return np.asarray(self.lr.predict_proba(x)[:, 1])
 
 
+def _fit_baseline_fold(
+    train_texts: list[str], y_train: np.ndarray, test_texts: list[str], keep_model: bool
+) -> tuple[np.ndarray, TfidfBaseline | None]:
+    """One outer fold of row (c): its test part's probabilities (and the fitted baseline when asked for)."""
+    base = TfidfBaseline().fit(train_texts, y_train)
+    return base.predict_proba(test_texts), base if keep_model else None
+
+
 def outer_folds(rows: Sequence[TrainRow]) -> list[tuple[np.ndarray, np.ndarray]]:
     """The outer grouped folds every cross-validated row shares (articles never straddle train and test)."""
     groups = np.asarray([r.group for r in rows])
@@ -109,14 +119,42 @@ def outer_folds(rows: Sequence[TrainRow]) -> list[tuple[np.ndarray, np.ndarray]]
     return list(GroupKFold(n_splits=OUTER_FOLDS).split(groups, y, groups))
 
 
+def _fit_fold(
+    make_model: Callable[[], LoadedModel],
+    train_rows: list[TrainRow],
+    test_texts: list[str],
+    keep_model: bool,
+    model_dir: Path | None,
+) -> tuple[list[SentenceResult], float, LoadedModel | Path | None]:
+    """One outer fold: fit on its training part, predict its test part.
+
+    With ``keep_model`` the fitted model comes back too: as itself, or (from a worker process, as
+    its token caches do not pickle) saved into ``model_dir`` for the caller to load.
+    """
+    model = make_model().fit(train_rows)
+    kept: LoadedModel | Path | None = None
+    if keep_model:
+        kept = model.save(model_dir) if model_dir is not None else model
+    return model.predict(test_texts), model.threshold, kept
+
+
+def _in_parallel(n_jobs: int, jobs: Iterable[Any]) -> list[Any]:
+    """Run joblib ``jobs`` in ``n_jobs`` worker processes with one BLAS thread each (1: in this process)."""
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        return list(Parallel(n_jobs=n_jobs)(jobs))
+
+
 def cross_validate(
     rows: Sequence[TrainRow],
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
     make_model: Callable[[], LoadedModel],
+    n_jobs: int = 1,
 ) -> tuple[dict[str, Any], LoadedModel]:
     """Fit ``make_model()`` on each outer training part, score its test part; metrics and the last model.
 
-    Each fold's own threshold decides its sentences; the metrics use the pooled decisions.
+    Each fold's own threshold decides its sentences; the metrics use the pooled decisions. With
+    ``n_jobs`` > 1 the folds are fitted in that many worker processes; every fold's fit is
+    independent and deterministic, so the metrics are the same as fitted one after another.
     """
     texts = [r.text for r in rows]
     y = np.asarray([r.label for r in rows])
@@ -125,13 +163,25 @@ def cross_validate(
     spans: list[list[tuple[int, int, str, float]]] = [[] for _ in rows]
     model: LoadedModel | None = None
     started = time.perf_counter()
-    for train_idx, test_idx in folds:
-        model = make_model().fit([rows[i] for i in train_idx])
-        preds = model.predict([texts[i] for i in test_idx])
-        for j, i in enumerate(test_idx):
-            p[i] = preds[j].score
-            t[i] = model.threshold
-            spans[i] = preds[j].spans
+    last = len(folds) - 1
+    with tempfile.TemporaryDirectory(prefix="slant-eval-fold-") as scratch:
+        model_dir = Path(scratch) if n_jobs != 1 else None
+        outcomes = _in_parallel(
+            n_jobs,
+            (
+                delayed(_fit_fold)(
+                    make_model, [rows[i] for i in train_idx], [texts[i] for i in test_idx], k == last, model_dir
+                )
+                for k, (train_idx, test_idx) in enumerate(folds)
+            ),
+        )
+        for (_, test_idx), (preds, threshold, kept) in zip(folds, outcomes, strict=True):
+            for j, i in enumerate(test_idx):
+                p[i] = preds[j].score
+                t[i] = threshold
+                spans[i] = preds[j].spans
+            if kept is not None:
+                model = LoadedModel.load(kept) if isinstance(kept, Path) else kept
     assert model is not None
     sent = sentence_metrics(y, p, 0.5)
     sent.update(_decision_metrics(y, (p >= t).astype(int)))
@@ -184,15 +234,19 @@ def evaluate(
     examples: str,
     default_model: Path | None = None,
     encoder_settings: E.EncoderSettings | None = None,
+    n_jobs: int = 1,
 ) -> dict[str, Any]:
-    """Run rows (a), (a+e) (when ``encoder_settings`` is given), (b), (c) and return their metrics."""
+    """Run rows (a), (a+e) (when ``encoder_settings`` is given), (b), (c) and return their metrics.
+
+    ``n_jobs`` worker processes fit the outer folds of (a) and (c) (same metrics as one process).
+    """
     rows = read_babe(babe_path)
     texts = [r.text for r in rows]
     y = np.asarray([r.label for r in rows])
     folds = outer_folds(rows)
     results: dict[str, Any] = {}
 
-    metrics_a, lm = cross_validate(rows, folds, LoadedModel)
+    metrics_a, lm = cross_validate(rows, folds, LoadedModel, n_jobs)
     results["a"] = {
         "name": "(a) LoadedModel, BABE dev 5-fold GroupKFold(news_link)",
         **metrics_a,
@@ -204,9 +258,19 @@ def evaluate(
     # (c) on the same outer folds
     p_c = np.zeros(len(rows))
     base: TfidfBaseline | None = None
-    for train_idx, test_idx in folds:
-        base = TfidfBaseline().fit([texts[i] for i in train_idx], y[train_idx])
-        p_c[test_idx] = base.predict_proba([texts[i] for i in test_idx])
+    last = len(folds) - 1
+    outcomes = _in_parallel(
+        n_jobs,
+        (
+            delayed(_fit_baseline_fold)(
+                [texts[i] for i in train_idx], y[train_idx], [texts[i] for i in test_idx], k == last
+            )
+            for k, (train_idx, test_idx) in enumerate(folds)
+        ),
+    )
+    for (_, test_idx), (p_fold, fold_base) in zip(folds, outcomes, strict=True):
+        p_c[test_idx] = p_fold
+        base = fold_base if fold_base is not None else base
     assert base is not None
     bm = base
     results["c"] = {
@@ -278,10 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-embeddings", action="store_true", help="skip row (a+e) even if the extra is installed")
     parser.add_argument("--embedding-cache", type=Path, default=DEFAULT_EMBEDDING_CACHE, help="embedding cache dir")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for row (a+e) (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the outer folds (default 1)")
     parser.add_argument("--check", action="store_true", help=f"exit 1 if a row is under its floor in {FLOORS.name}")
     args = parser.parse_args(argv)
     settings = None if args.no_embeddings else E.EncoderSettings(threads=args.threads, cache_dir=args.embedding_cache)
-    results = evaluate(args.babe, args.examples, args.default_model, settings)
+    results = evaluate(args.babe, args.examples, args.default_model, settings, args.jobs)
     print(format_table(results))
     if args.json is not None:
         slim = {k: {kk: vv for kk, vv in v.items() if kk != "scores"} for k, v in results.items()}

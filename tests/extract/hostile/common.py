@@ -24,6 +24,7 @@ class Env:
     base: str
     day: int
     trap_base: str
+    crawl_delays: bool = True  # robots.txt Crawl-delay lines (off only where pacing is not under test)
 
 
 @dataclass

@@ -160,11 +160,15 @@ def _open_servers(
 
 
 @contextmanager
-def hostile_web(*, day: int = 0, ports: tuple[int, int] | None = None, latency_s: float = 0.0) -> Iterator[HostileWeb]:
+def hostile_web(
+    *, day: int = 0, ports: tuple[int, int] | None = None, latency_s: float = 0.0, crawl_delays: bool = True
+) -> Iterator[HostileWeb]:
     """Run the hostile web as it stands on ``day`` and yield where everything is.
 
     ``ports`` (A, B) pins the two port numbers (pass day 0's ``web.ports`` to day 1).
-    ``latency_s`` delays every response. Servers and open connections are closed on exit.
+    ``latency_s`` delays every response. ``crawl_delays=False`` leaves the Crawl-delay lines out of
+    the faults site's robots.txt (same pages, same faults, no 2 s between requests), for tests of
+    something other than politeness. Servers and open connections are closed on exit.
     """
     records: list[Request] = []
     trap_records: list[Request] = []
@@ -180,7 +184,7 @@ def hostile_web(*, day: int = 0, ports: tuple[int, int] | None = None, latency_s
         expected: list[ExpectedPost] = []
         for spec in up:
             server = servers[(spec.ip, spec.slot)]
-            built = spec.build(Env(spec.id, bases[spec.id], day, trap_base))
+            built = spec.build(Env(spec.id, bases[spec.id], day, trap_base, crawl_delays))
             server.router, server.log = built.router, LockedLog(records)
             expected += built.expected
         trap = servers[(TRAP_IP, TRAP_SLOT)]

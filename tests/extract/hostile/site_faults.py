@@ -15,7 +15,7 @@ trap post            a feed item linking straight to ``http://127.0.0.3:A/trap-p
 ===================  =====================================================================
 
 Counters (429 once, 503 twice) live in the routes, so they restart with every ``hostile_web()``.
-robots.txt asks for ``Crawl-delay: 2``.
+robots.txt asks for ``Crawl-delay: 2`` (left out with ``hostile_web(crawl_delays=False)``).
 """
 
 # ruff: noqa: E501 - HTML templates keep real markup lines intact
@@ -187,7 +187,7 @@ def build(env: Env) -> Built:
     by_slug = {p.slug: p for p in posts}
     router = Router(env.base)
     router.add("/", resource(_home(env, posts), HTML, newest(posts)))
-    router.add("/robots.txt", robots("Crawl-delay: 2", "Disallow: /admin/"))
+    router.add("/robots.txt", robots(*(["Crawl-delay: 2"] if env.crawl_delays else []), "Disallow: /admin/"))
     router.add("/feed.xml", resource(_feed(env, posts), RSS, newest(posts)))
 
     def page(slug: str) -> Resource:
