@@ -21,7 +21,7 @@ real sentences), so a model's predictions do not depend on which path built its 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,9 +69,7 @@ class TokenEncoder:
         self._word_names: list[str] = []
         self._form_cache: dict[str, int] = {}
         self._word_cols = np.zeros((0, len(_OWN) + len(_CONTEXT)), dtype=np.int64)
-        # Bigram columns by packed key (kind, left id, right id), sorted for vectorised lookups.
-        self._pair_keys = np.zeros(0, dtype=np.int64)
-        self._pair_vals = np.zeros(0, dtype=np.int64)
+        self._pair_cols = _PackedTable()  # bigram columns by packed (kind, left id, right id)
         self._shape_cols = self._hash([f"sh={s}" for s in _SHAPES])
 
     def _hash(self, strings: Sequence[str]) -> np.ndarray:
@@ -87,8 +85,7 @@ class TokenEncoder:
         self._word_ids.clear()
         self._word_names.clear()
         self._form_cache.clear()
-        self._pair_keys = np.zeros(0, dtype=np.int64)
-        self._pair_vals = np.zeros(0, dtype=np.int64)
+        self._pair_cols = _PackedTable()
         self._word_cols = np.zeros((0, self._word_cols.shape[1]), dtype=np.int64)
         self._shape_cols = self._hash([f"sh={s}" for s in _SHAPES])
 
@@ -122,23 +119,12 @@ class TokenEncoder:
     def _pairs(self, kind: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Columns of the bigram features (kind 0: ``b-=`` left|w, kind 1: ``b+=`` w|right)."""
         prefix = "b-=" if kind == 0 else "b+="
-        keys = (kind << (2 * _ID_BITS)) | (left << _ID_BITS) | right
-        known = self._pair_keys
-        wanted = np.unique(keys)
-        at = np.searchsorted(known, wanted)
-        found = at < len(known)
-        found[found] = known[at[found]] == wanted[found]
-        missing = wanted[~found]
-        if len(missing):
-            names = self._word_names
-            mask = (1 << _ID_BITS) - 1
-            lefts, rights = ((missing >> _ID_BITS) & mask).tolist(), (missing & mask).tolist()
-            cols = self._hash([prefix + names[a] + "|" + names[b] for a, b in zip(lefts, rights, strict=True)])
-            merged = np.concatenate([known, missing])
-            order = np.argsort(merged, kind="stable")
-            self._pair_keys = merged[order]
-            self._pair_vals = np.concatenate([self._pair_vals, cols])[order]
-        return self._pair_vals[np.searchsorted(self._pair_keys, keys)]
+        names = self._word_names
+
+        def hashed(missing: np.ndarray) -> np.ndarray:
+            return self._hash([prefix + names[a] + "|" + names[b] for a, b in _unpack(missing)])
+
+        return self._pair_cols.get((kind << (2 * _ID_BITS)) | (left << _ID_BITS) | right, hashed)
 
     def matrix(
         self,
@@ -169,7 +155,7 @@ class TokenEncoder:
         tokenized again: building a ``Token`` per word was ~25% of labelling a blog post.
         """
         with self._lock:
-            if len(self._columns) + len(self._pair_keys) + len(self._form_cache) > MAX_CACHE:
+            if len(self._columns) + len(self._pair_cols) + len(self._form_cache) > MAX_CACHE:
                 self._reset()  # between calls only: ids in the caches must agree within one matrix
             lengths = np.asarray([len(w) for w in words], dtype=np.int64)
             n_tok = int(lengths.sum())
@@ -282,6 +268,37 @@ class TokenParts:
         return sparse.hstack([hashed, sparse.csr_matrix(self.dense[keep])], format="csr")
 
 
+class _PackedTable:
+    """A dict from packed int64 keys to int64 values as two sorted arrays, looked up with numpy."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.values = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def get(self, keys: np.ndarray, make: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """The value of every key; ``make(new keys)`` gives those of keys seen for the first time."""
+        wanted = np.unique(keys)
+        at = np.searchsorted(self.keys, wanted)
+        found = at < len(self.keys)
+        found[found] = self.keys[at[found]] == wanted[found]
+        missing = wanted[~found]
+        if len(missing):
+            merged = np.concatenate([self.keys, missing])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.values = np.concatenate([self.values, make(missing)])[order]
+        return self.values[np.searchsorted(self.keys, keys)]
+
+
+def _unpack(keys: np.ndarray) -> list[tuple[int, int]]:
+    """The (left, right) word ids of packed pair keys (a kind bit above them is dropped)."""
+    mask = (1 << _ID_BITS) - 1
+    return list(zip(((keys >> _ID_BITS) & mask).tolist(), (keys & mask).tolist(), strict=True))
+
+
 def _affix(word: str, prefix: str) -> str:
     """The part of ``word`` that feature ``prefix`` names (``features.token_features``' own slots)."""
     if prefix == "w=":
@@ -387,8 +404,7 @@ class WordNgramCounter:
         self._ids: dict[str, int] = {}
         self._names: list[str] = []
         self._unigram = np.zeros(0, dtype=np.int64)  # column per word id, -1 outside the vocabulary
-        self._pair_keys = np.zeros(0, dtype=np.int64)
-        self._pair_cols = np.zeros(0, dtype=np.int64)
+        self._bigrams = _PackedTable()  # column per packed (left id, right id), -1 outside the vocabulary
 
     def _word_ids(self, words: list[str]) -> np.ndarray:
         ids = self._ids
@@ -404,25 +420,13 @@ class WordNgramCounter:
         return np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
 
     def _bigram_columns(self, keys: np.ndarray) -> np.ndarray:
-        known = self._pair_keys
-        wanted = np.unique(keys)
-        at = np.searchsorted(known, wanted)
-        found = at < len(known)
-        found[found] = known[at[found]] == wanted[found]
-        missing = wanted[~found]
-        if len(missing):
-            names, vocab, mask = self._names, self._vocabulary, (1 << _ID_BITS) - 1
-            lefts, rights = ((missing >> _ID_BITS) & mask).tolist(), (missing & mask).tolist()
-            cols = np.fromiter(
-                (vocab.get(names[a] + " " + names[b], -1) for a, b in zip(lefts, rights, strict=True)),
-                dtype=np.int64,
-                count=len(missing),
-            )
-            merged = np.concatenate([known, missing])
-            order = np.argsort(merged, kind="stable")
-            self._pair_keys = merged[order]
-            self._pair_cols = np.concatenate([self._pair_cols, cols])[order]
-        return self._pair_cols[np.searchsorted(self._pair_keys, keys)]
+        names, vocab = self._names, self._vocabulary
+
+        def looked_up(missing: np.ndarray) -> np.ndarray:
+            pairs = _unpack(missing)
+            return np.fromiter((vocab.get(names[a] + " " + names[b], -1) for a, b in pairs), np.int64, len(missing))
+
+        return self._bigrams.get(keys, looked_up)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF rows of ``texts``, equal to ``vectorizer.transform(texts)``."""
@@ -431,7 +435,7 @@ class WordNgramCounter:
         lengths = np.asarray([len(t) for t in per_text], dtype=np.int64)
         flat = [w for words in per_text for w in words]
         with self._lock:
-            if len(self._names) + len(self._pair_keys) > MAX_CACHE:
+            if len(self._names) + len(self._bigrams) > MAX_CACHE:
                 self._reset()
             ids = self._word_ids(flat)
             owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
