@@ -17,23 +17,17 @@ from lxml import etree
 
 _SPACE = re.compile(r"\s+")
 _MAX_COMMENTS = 500  # a post with more is a forum thread; keep the first 500 rather than the whole page
-# Containers of one comment each, most specific first, each behind a cheaper query that finds a
-# superset of what it needs (or None): matching a class word builds two strings per element of the
-# page, ~1 ms a page, while most pages have no comment list (though many a "comments-link").
+# Containers of one comment each, most specific first.
 _COMMENT_XPATHS = (
-    (
-        '//*[contains(@class, "comment-list")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " comment-list ")]'
-        '//*[contains(concat(" ", normalize-space(@class), " "), " comment ")]',
-    ),
-    (None, '//*[@itemprop="comment"]'),
-    (
-        '//*[contains(@class, "comment-block")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " comment-block ")]/..',
-    ),
-    (None, '//*[@id="comments"]//li[contains(@class, "comment")]'),
+    '//*[contains(concat(" ", normalize-space(@class), " "), " comment-list ")]'
+    '//*[contains(concat(" ", normalize-space(@class), " "), " comment ")]',
+    '//*[@itemprop="comment"]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " comment-block ")]/..',
+    '//*[@id="comments"]//li[contains(@class, "comment")]',
 )
-# The union of what the queries above start from, in one scan of the page.
+# A superset of what every query above starts from, in one cheap scan: matching a class word builds
+# two strings per element of the page (~1 ms a page for the four), while most pages have no
+# comment container at all (though many a "comments-link").
 _ANY_CONTAINER = (
     '//*[contains(@class, "comment-list") or contains(@class, "comment-block")'
     ' or @itemprop="comment" or @id="comments"]'
@@ -79,9 +73,7 @@ def find_comments(tree: etree._Element) -> tuple[Comment, ...]:
     """The page's reader comments, in page order (replies included, each once)."""
     if not tree.xpath(_ANY_CONTAINER):
         return ()
-    for precheck, xpath in _COMMENT_XPATHS:
-        if precheck is not None and not tree.xpath(precheck):
-            continue
+    for xpath in _COMMENT_XPATHS:
         nodes = tree.xpath(xpath)
         if nodes:
             break

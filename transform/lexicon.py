@@ -99,16 +99,9 @@ class Lexicon:
         in order from the end of the previous match, exactly as ``finditer`` scans.
         """
         resume = start
-        verdicts = self._verdicts
         for word in _WORD_RUN.finditer(text, start, end):
             at = word.start()
-            if at < resume:
-                continue
-            run = word.group()
-            verdict = verdicts.get(run)
-            if verdict is None:
-                verdict = self.could_start(run)
-            if not verdict:
+            if at < resume or not self.could_start(word.group()):
                 continue
             found = self.pattern.match(text, at, end)
             if found is not None:

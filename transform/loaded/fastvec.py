@@ -14,7 +14,7 @@ posts reuse a small vocabulary, so the work is done once per distinct word and c
 - ``WordNgramCounter`` does the same for the word 1-2-gram vectorizer, its bigrams looked up by
   packed word-id pairs.
 
-The matrices equal those of the reference code (``tests/transform/test_fastvec.py`` pins that on
+The matrices equal those of the reference code (``tests/transform/loaded/test_fastvec.py`` pins that on
 real sentences), so a model's predictions do not depend on which path built its features.
 """
 
@@ -91,10 +91,8 @@ class TokenEncoder:
 
     def _ids(self, words: Sequence[str]) -> np.ndarray:
         """Stable id per word (pads included), hashing the features of words seen for the first time."""
-        new = [w for w in dict.fromkeys(words) if w not in self._word_ids]
+        ids, new = _intern(self._word_ids, words)
         if new:
-            first = len(self._word_ids)
-            self._word_ids.update((w, first + k) for k, w in enumerate(new))
             self._word_names.extend(new)
             own = [p + _affix(w, p) for w in new for p in _OWN]
             context = [p + w for w in new for p in _CONTEXT]
@@ -102,8 +100,7 @@ class TokenEncoder:
                 [self._hash(own).reshape(len(new), len(_OWN)), self._hash(context).reshape(len(new), len(_CONTEXT))]
             )
             self._word_cols = np.vstack([self._word_cols, cols])
-        ids = self._word_ids
-        return np.fromiter((ids[w] for w in words), dtype=np.int64, count=len(words))
+        return ids
 
     def _forms(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per token as written: the id of its lowercased word and its shape code, cached by the form."""
@@ -233,7 +230,7 @@ class TokenParts:
     """A token design matrix before assembly: the hashed entries (each of value 1) and the dense block.
 
     A linear tagger's logits need only these (``logits``), so prediction never builds the
-    ~10,000 x 2^18 sparse matrix; ``matrix`` assembles it for training and ``rows`` the few
+    ~10,000 x 2^18 sparse matrix; ``matrix`` assembles it for training and ``select`` the few
     rows the category classifier reads.
     """
 
@@ -333,19 +330,16 @@ class CharWbCounter:
         self._pool = np.zeros(0, dtype=np.int64)
 
     def _word_ids(self, words: list[str]) -> np.ndarray:
-        ids = self._ids
-        new = [w for w in dict.fromkeys(words) if w not in ids]
+        ids, new = _intern(self._ids, words)
         if new:
             vocab, analyze = self._vocabulary, self._analyze
             # The analyzer pads one word exactly as it pads every word of a sentence.
             grams = [np.fromiter((vocab[g] for g in analyze(w) if g in vocab), dtype=np.int64) for w in new]
             lengths = np.asarray([len(g) for g in grams], dtype=np.int64)
-            first = len(ids)
-            ids.update((w, first + k) for k, w in enumerate(new))
             self._starts = np.concatenate([self._starts, len(self._pool) + np.cumsum(lengths) - lengths])
             self._lengths = np.concatenate([self._lengths, lengths])
             self._pool = np.concatenate([self._pool, *grams])
-        return np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
+        return ids
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF rows of ``texts``, equal to ``vectorizer.transform(texts)``."""
@@ -361,17 +355,8 @@ class CharWbCounter:
         total = int(lengths.sum())
         # Column k of word j sits at starts[j] + k: the gather index of every n-gram of the batch.
         at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
-        indices = pool[at] if total else np.zeros(0, dtype=np.int64)
         owner = np.repeat(np.arange(len(texts), dtype=np.int64), words_per_text)
-        per_text = np.bincount(owner, weights=lengths, minlength=len(texts)).astype(np.int64)
-        indptr = np.concatenate([[0], np.cumsum(per_text)])
-        counts = sparse.csr_matrix(
-            (np.ones(len(indices)), indices, indptr),
-            shape=(len(texts), len(self._vocabulary)),
-            dtype=np.float64,
-        )
-        counts.sum_duplicates()
-        return self.vectorizer._tfidf.transform(counts, copy=False)
+        return _tfidf(self.vectorizer, np.repeat(owner, lengths), pool[at], len(texts))
 
 
 class WordNgramCounter:
@@ -407,17 +392,14 @@ class WordNgramCounter:
         self._bigrams = _PackedTable()  # column per packed (left id, right id), -1 outside the vocabulary
 
     def _word_ids(self, words: list[str]) -> np.ndarray:
-        ids = self._ids
-        new = [w for w in dict.fromkeys(words) if w not in ids]
+        ids, new = _intern(self._ids, words)
         if new:
-            first = len(self._names)
-            ids.update((w, first + k) for k, w in enumerate(new))
             self._names.extend(new)
             vocab = self._vocabulary
             self._unigram = np.concatenate(
                 [self._unigram, np.fromiter((vocab.get(w, -1) for w in new), dtype=np.int64, count=len(new))]
             )
-        return np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
+        return ids
 
     def _bigram_columns(self, keys: np.ndarray) -> np.ndarray:
         names, vocab = self._names, self._vocabulary
@@ -445,10 +427,25 @@ class WordNgramCounter:
             rows = np.concatenate([owner, owner[:-1][same]])
             cols = np.concatenate([self._unigram[ids], self._bigram_columns(keys)])
         keep = cols >= 0
-        counts = sparse.csr_matrix(
-            (np.ones(int(keep.sum())), (rows[keep], cols[keep])),
-            shape=(len(texts), len(self._vocabulary)),
-            dtype=np.float64,
-        )
-        counts.sum_duplicates()
-        return self.vectorizer._tfidf.transform(counts, copy=False)
+        return _tfidf(self.vectorizer, rows[keep], cols[keep], len(texts))
+
+
+def _intern(ids: dict[str, int], words: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """The id of every word in ``ids``, numbering unseen words on from ``len(ids)``; and those new words.
+
+    The caller extends its per-id tables with the new words before it indexes them with the ids.
+    """
+    new = [w for w in dict.fromkeys(words) if w not in ids]
+    if new:
+        first = len(ids)
+        ids.update((w, first + k) for k, w in enumerate(new))
+    return np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words)), new
+
+
+def _tfidf(vectorizer: TfidfVectorizer, rows: np.ndarray, cols: np.ndarray, n_texts: int) -> sparse.csr_matrix:
+    """The fitted vectorizer's TF-IDF rows from its vocabulary columns, one (row, column) per occurrence."""
+    counts = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(n_texts, len(vectorizer.vocabulary_)), dtype=np.float64
+    )
+    counts.sum_duplicates()
+    return vectorizer._tfidf.transform(counts, copy=False)
