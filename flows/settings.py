@@ -73,9 +73,14 @@ class Settings(BaseSettings):
     # with one more batch queued behind each.
     max_batches_in_flight: int = Field(4, ge=1)
     # DuckDB's buffer pool for the writing runs (DuckDB's own syntax, "" for DuckDB's default of
-    # 80 % of RAM). 1 GB holds several batches' inserts and the indexes of a large warehouse,
-    # and keeps a night's memory flat as the warehouse grows; DuckDB spills past it.
-    db_memory_limit: str = "1GB"
+    # 80 % of RAM). A writer needs about one batch's inserts and the index pages they touch: the
+    # DuckDB memory of loading 250-post batches peaked near 60 MB. Above that DuckDB only keeps
+    # table and index blocks it has already written, which grow with the warehouse: at 1 GB they
+    # reached 110-140 MB by 10,000 posts and made the night's resident memory grow with the
+    # warehouse; at 128 MB DuckDB evicts them (and reads them back when a query needs them), which
+    # cost no load time and cut a 10,000-post load's peak by ~100 MB (docs/operations.md, *Memory*).
+    # Raise it with batch_size: an insert that cannot fit fails with DuckDB's "Out of Memory Error".
+    db_memory_limit: str = "128MB"
     # Where transform batches run: "threads" in the flow process (the default: nothing to set
     # up, right for one machine), or "dask" (a Dask cluster; see docs/operations.md,
     # "Scale-out on Dask"). Harvesting and the DuckDB writes stay in the flow process either way.
