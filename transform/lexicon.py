@@ -23,6 +23,7 @@ LEXICON_VERSION = "lexicon-1.0"
 # Words whose could_start verdict is cached per lexicon: a night's vocabulary is a few tens of
 # thousands; the bound keeps a long-lived worker's cache near 10 MB.
 _MAX_VERDICTS = 100_000
+_UNKNOWN = object()  # a word the verdict cache has not seen yet
 LOADED_THRESHOLD = 0.5  # a sentence scoring above this counts as "loaded" in post shares
 
 
@@ -71,8 +72,15 @@ class Lexicon:
     # ``leads`` None: some term's lead defeats that reasoning, and every word is tried.
     leads: frozenset[str] | None = None
     stem_leads: frozenset[str] = frozenset()
-    # could_start's answer per word as written: a night's posts reuse a few tens of thousands of words.
-    _verdicts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    # Terms of several words whose second word is written out in full ("a lot of", "the elite") need
+    # the text's next word run to equal it too: ``pairs`` maps their lead to those second runs. Leads
+    # such as "a" and "the" start a term in nearly every sentence; their pairs rarely occur.
+    pairs: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The prefilter's answer per word as written (True, False, or the second runs it needs): a
+    # night's posts reuse a few tens of thousands of words.
+    _verdicts: dict[str, bool | frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    # ``resolve``'s answer per matched text as written: matches repeat ("a lot of", "radical").
+    _resolved: dict[str, tuple[str, str, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def could_start(self, word: str) -> bool:
         """Whether a match may begin at ``word`` (a whole ``\\w+`` run of the text); never a false no.
@@ -80,13 +88,19 @@ class Lexicon:
         A term's regex is its words joined by ``\\s+`` behind ``\\b``, so at a match's start the
         text's word run equals the term's first word run, unless the term is a one-word stem, whose
         run the text's run begins with. Non-ASCII words always pass (case folding is the regex's job).
+        This ignores the second word (see ``matches``).
         """
-        if self.leads is None or not word.isascii():
-            return True
+        return self.leads is None or self._verdict(word) is not False
+
+    def _verdict(self, word: str) -> bool | frozenset[str]:
+        """True: a match may begin at ``word``; False: none can; a set: only if the next run is in it."""
         verdict = self._verdicts.get(word)
         if verdict is None:
             key = word.lower()
-            verdict = key in self.leads or any(key[:n] in self.stem_leads for n in range(1, len(key) + 1))
+            if not word.isascii() or self.leads is None or key in self.leads:
+                verdict = True
+            else:
+                verdict = any(key[:n] in self.stem_leads for n in range(1, len(key) + 1)) or self.pairs.get(key, False)
             if len(self._verdicts) < _MAX_VERDICTS:
                 self._verdicts[word] = verdict
         return verdict
@@ -95,13 +109,48 @@ class Lexicon:
         """``pattern.finditer(text, start, end)``, trying the pattern only where a term could begin.
 
         Every term begins with a word character behind ``\\b``, so a match can only begin where a
-        ``\\w+`` run does; runs that ``could_start`` rules out are skipped, the others are tried
-        in order from the end of the previous match, exactly as ``finditer`` scans.
+        ``\\w+`` run does. A run is tried when ``could_start`` allows it and, for a lead that only
+        starts terms of several words ("a" of "a lot of"), when the next run is one of those terms'
+        second runs (or not ASCII, which case folding might match). Runs are tried in order from the
+        end of the previous match, exactly as ``finditer`` scans.
         """
+        if self.leads is None:
+            yield from self._try_every_run(text, start, end)
+            return
+        runs = _WORD_RUN.findall(text, start, end)
+        known = self._verdicts.get
+        unknown = _UNKNOWN
+        maybe = [i for i, word in enumerate(runs) if known(word, unknown) is not False]
+        if not maybe:
+            return
+        at: list[int] | None = None
+        resume = start
+        last = len(runs) - 1
+        for i in maybe:
+            verdict = self._verdict(runs[i])
+            if verdict is False:
+                continue
+            if verdict is not True:
+                if i == last:
+                    continue
+                following = runs[i + 1]
+                if following.lower() not in verdict and following.isascii():
+                    continue
+            if at is None:
+                at = [m.start() for m in _WORD_RUN.finditer(text, start, end)]
+            if at[i] < resume:
+                continue
+            found = self.pattern.match(text, at[i], end)
+            if found is not None:
+                resume = found.end()
+                yield found
+
+    def _try_every_run(self, text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+        """``matches`` without a prefilter: the pattern tried at every word run."""
         resume = start
         for word in _WORD_RUN.finditer(text, start, end):
             at = word.start()
-            if at < resume or not self.could_start(word.group()):
+            if at < resume:
                 continue
             found = self.pattern.match(text, at, end)
             if found is not None:
@@ -113,13 +162,18 @@ class Lexicon:
 
         An explicit entry wins over a stem that also covers it; otherwise the longest stem.
         """
+        known = self._resolved.get(matched)
+        if known is not None:
+            return known
         key = " ".join(matched.lower().split())
-        if key in self.entries:
-            return (key, *self.entries[key])
-        for stem, category, weight in self.stems:
-            if key.startswith(stem):
-                return stem + "*", category, weight
-        raise KeyError(matched)
+        found: tuple[str, str, float] | None = (key, *self.entries[key]) if key in self.entries else None
+        if found is None:
+            found = next(((stem + "*", c, w) for stem, c, w in self.stems if key.startswith(stem)), None)
+        if found is None:
+            raise KeyError(matched)
+        if len(self._resolved) < _MAX_VERDICTS:
+            self._resolved[matched] = found
+        return found
 
     def lookup(self, matched: str) -> tuple[str, float]:
         _, category, weight = self.resolve(matched)
@@ -247,35 +301,53 @@ def build_lexicon(
     stems = tuple(sorted(stem_list, key=lambda s: len(s[0]), reverse=True))
     terms = match_order(entries, stems)
     rules = _parse_rules(rules_text, rules_source, set(terms)) if rules_text is not None else {}
-    leads, stem_leads = _term_leads(terms)
-    return Lexicon(version, _matcher(terms), entries, stems, rules, leads, stem_leads)
+    leads, stem_leads, pairs = _term_leads(terms)
+    return Lexicon(version, _matcher(terms), entries, stems, rules, leads, stem_leads, pairs)
 
 
-def _term_leads(terms: list[str]) -> tuple[frozenset[str] | None, frozenset[str]]:
-    """``Lexicon.leads`` and ``Lexicon.stem_leads`` (see ``Lexicon.could_start``).
+def _term_leads(terms: list[str]) -> tuple[frozenset[str] | None, frozenset[str], dict[str, frozenset[str]]]:
+    """``Lexicon.leads``, ``Lexicon.stem_leads`` and ``Lexicon.pairs`` (see ``Lexicon.matches``).
 
     ``could_start`` consults them for ASCII words only. A lead holding a character that matches no
     ASCII letter even ignoring case ("lügenpresse") can never begin at an ASCII word, so it needs no
     entry; a term without a leading word run, or whose lead is ASCII only up to letters that fold to
     ASCII (the long s "ſ" matches "s"), turns the prefilter off.
+
+    A term of several word runs goes to ``pairs`` when the text's next run must equal its second
+    run: that run is ASCII, separated from the lead by ASCII punctuation or spaces only, and not the
+    open end of a stem ("witch hunt*": the text's run only begins with "hunt"). Any other term's lead
+    goes to ``leads``, which ``pairs`` never overrides.
     """
     leads: set[str] = set()
     stem_leads: set[str] = set()
+    pairs: dict[str, set[str]] = {}
     for term in terms:
         body = term.rstrip("*")
-        lead = _WORD_RUN.match(body)
-        if lead is None:
-            return None, frozenset()
-        run = lead.group()
+        runs = list(_WORD_RUN.finditer(body))
+        if not runs or runs[0].start() != 0:
+            return None, frozenset(), {}
+        run = runs[0].group()
         if not run.isascii():
             if all(ch.isascii() or _folds_to_ascii(ch) for ch in run):
-                return None, frozenset()
+                return None, frozenset(), {}
             continue  # never matches an ASCII word; non-ASCII words always reach the pattern
-        if term.endswith("*") and run == body:
+        stem = term.endswith("*")
+        if stem and run == body:
             stem_leads.add(run.lower())
-        else:
-            leads.add(run.lower())
-    return frozenset(leads), frozenset(stem_leads)
+            continue
+        if len(runs) > 1:
+            second = runs[1]
+            gap = body[runs[0].end() : second.start()]
+            open_end = stem and second.end() == len(body)
+            if second.group().isascii() and gap.isascii() and not open_end:
+                pairs.setdefault(run.lower(), set()).add(second.group().lower())
+                continue
+        leads.add(run.lower())
+    return (
+        frozenset(leads),
+        frozenset(stem_leads),
+        {lead: frozenset(seconds) for lead, seconds in pairs.items() if lead not in leads},
+    )
 
 
 def _folds_to_ascii(ch: str) -> bool:

@@ -275,3 +275,40 @@ def test_the_whole_word_prefilter_keeps_every_match_of_tricky_terms() -> None:
     expected = [m.span() for m in _reference_pattern(lexicon).finditer(text)]
     assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
     assert len(expected) >= 8
+
+
+def test_a_lead_of_several_word_terms_is_tried_only_before_one_of_their_second_words() -> None:
+    """ "a" and "the" start terms in nearly every sentence; the next run decides whether to try them.
+
+    A stem's open second run ("witch hunt*"), a next word outside ASCII (which case folding may
+    match: the long s matches "s") and a term cut by the sentence bound must still come out as the
+    plain regex finds them.
+    """
+    lexicon = build_lexicon(
+        "lexicon-x",
+        "a lot of\texaggeration\t0.5\nthe elite\tname_calling\t0.6\nwitch hunt*\temotive\t0.7\n"
+        "a sham\temotive\t0.5\nsmear*\tdysphemism\t0.7\n",
+    )
+    assert "a" not in (lexicon.leads or ()) and lexicon.pairs["a"] == frozenset({"lot", "sham"})
+    assert "witch" in (lexicon.leads or ())
+    assert {"a", "the", "for"} <= set(load_lexicon("lexicon-1.0").pairs), "the shipped lexicon's commonest leads"
+    text = (
+        "A lot of the Elite ate a lotus; a sham, A \u017fHAM and a  LOT\nof witch hunters. The elites? "
+        "the elite, a lot of"
+    )
+    reference = _reference_pattern(lexicon)
+    expected = [m.span() for m in reference.finditer(text)]
+    assert [text[a:b] for a, b in expected] == [
+        "A lot of",
+        "the Elite",
+        "a sham",
+        "A \u017fHAM",
+        "a  LOT\nof",
+        "witch hunters",
+        "the elite",
+        "a lot of",
+    ]
+    assert [m.span() for m in lexicon.matches(text, 0, len(text))] == expected
+    for end in range(len(text) - 12, len(text) + 1):  # a bound inside the last term
+        assert [m.span() for m in lexicon.matches(text, 0, end)] == [m.span() for m in reference.finditer(text, 0, end)]
+    assert not lexicon.could_start("ate") and lexicon.could_start("a")
