@@ -27,10 +27,12 @@ _COMMENT_XPATHS = (
 )
 # A superset of what every query above starts from, in one cheap scan: matching a class word builds
 # two strings per element of the page (~1 ms a page for the four), while most pages have no
-# comment container at all (though many a "comments-link").
-_ANY_CONTAINER = (
-    '//*[contains(@class, "comment-list") or contains(@class, "comment-block")'
-    ' or @itemprop="comment" or @id="comments"]'
+# comment container at all (though many a "comments-link"). Asked of the attributes rather than of
+# every element (``//*[contains(@class, …) or …]``), the same test costs ~0.2 ms a page instead of
+# ~0.5 ms: only elements that carry the attribute are looked at.
+_ANY_CONTAINER = etree.XPath(
+    '//@class[contains(., "comment-list") or contains(., "comment-block")]'
+    ' | //@itemprop[. = "comment"] | //@id[. = "comments"]'
 )
 _TEXT_XPATHS = (
     './/*[contains(@class, "comment-content")]',
@@ -71,7 +73,7 @@ def _when(node: etree._Element) -> datetime | None:
 
 def find_comments(tree: etree._Element) -> tuple[Comment, ...]:
     """The page's reader comments, in page order (replies included, each once)."""
-    if not tree.xpath(_ANY_CONTAINER):
+    if not _ANY_CONTAINER(tree):
         return ()
     for xpath in _COMMENT_XPATHS:
         nodes = tree.xpath(xpath)
