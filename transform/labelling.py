@@ -25,6 +25,7 @@ from transform.embeddings import EncoderSettings
 from transform.lexicon import Span
 from transform.loaded import LoadedModel, SentenceResult
 from transform.loaded.features import FEATURES_VERSION
+from transform.loaded.model import SPAN_RULES
 from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, resolve_paths, train
 from transform.segment import Sentence
 from transform.voice import HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS, QuoteSpan, SentenceVoice
@@ -86,12 +87,18 @@ class StoredPost:
 
 
 def model_version(model_dir: Path) -> str:
-    """A stable name for a model directory: ``loaded-<lexicon>-``, ``emb-`` for a model trained with
-    embeddings, and 12 hex digits of its training data hash."""
+    """A stable name for a model directory: ``loaded-<lexicon>-``, ``s<n>-`` for a model that decodes
+    spans under rules ``n`` (``loaded.model.SPAN_RULES``), ``emb-`` for a model trained with
+    embeddings, and 12 hex digits of its training data hash.
+
+    Two models trained on the same data but decoding spans differently label differently, so their
+    rows must not share a version: the rules are part of the name (models saved before span rules
+    existed keep their old name, and their old decoding)."""
     card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
     emb = "emb-" if card.get("embeddings") else ""
-    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{emb}{digest[:12]}"
+    rules = f"s{card['span_rules']}-" if card.get("span_rules") else ""
+    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{rules}{emb}{digest[:12]}"
 
 
 def default_model(cache_dir: Path) -> Path:
@@ -103,8 +110,9 @@ def default_model(cache_dir: Path) -> Path:
     building it at once never see half a model.
     """
     files = resolve_paths(DEFAULT_EXAMPLES)
-    # Keyed by the examples and the feature code's version: a model built by older code is rebuilt.
-    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files) + FEATURES_VERSION.encode()).hexdigest()[:12]
+    # Keyed by the examples and the feature and span-decoding code's versions: a model built by older code is rebuilt.
+    code = f"{FEATURES_VERSION}/{SPAN_RULES}".encode()
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files) + code).hexdigest()[:12]
     target = cache_dir / f"loaded-default-{digest}"
     if (target / "model_card.json").exists():
         return target

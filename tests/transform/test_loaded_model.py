@@ -15,9 +15,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from tests.conftest import SHARED, need_shared
+from transform.labelling import model_version
 from transform.loaded import LoadedModel, SentenceResult
+from transform.loaded import features as F
 from transform.loaded.metrics import best_threshold, ece, sentence_metrics
-from transform.loaded.model import CARD_FILE, TrainRow
+from transform.loaded.model import CARD_FILE, SPAN_RULES, TrainRow
 from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, train
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +54,9 @@ def test_model_card_and_round_trip(trained: tuple[LoadedModel, Path]) -> None:
     assert card["lexicon_version"] == model.lexicon_version
     assert 0.0 < card["threshold"] < 1.0 and "scikit-learn" in card["library_versions"]
     assert card["cv_metrics"]["sentence"]["macro_f1"] > 0.75  # grouped CV on the examples
+    assert card["span_rules"] == SPAN_RULES and f"-s{SPAN_RULES}-" in model_version(out)
     loaded = LoadedModel.load(out)
+    assert loaded.span_rules == SPAN_RULES
     texts = [SEED_LOADED, NEUTRAL_NEWS, 'Our "independent" panel met again.']
     assert loaded.predict(texts) == model.predict(texts)
 
@@ -85,6 +89,40 @@ def test_seed_sentence_scores_above_neutral_news(trained: tuple[LoadedModel, Pat
     loaded, neutral = model.predict_proba([SEED_LOADED, NEUTRAL_NEWS])
     assert loaded > neutral
     assert loaded >= model.threshold > neutral
+
+
+def _decoded(model: LoadedModel, text: str, positive: set[str], category: str, hits: list) -> list[str]:  # type: ignore[type-arg]
+    """The span texts ``_merge`` makes of ``text`` when exactly the words in ``positive`` pass the threshold."""
+    tokens = F.tokenize(text)
+    p = np.array([0.9 if t.text in positive else 0.1 for t in tokens])
+    cats = np.array([category] * len(tokens), dtype=object)
+    return [text[s:e] for s, e, _, _ in model._merge(text, tokens, p, cats, hits)]
+
+
+def test_a_span_of_closed_class_words_only_is_dropped_unless_the_lexicon_matched_there() -> None:
+    model = LoadedModel(with_tagger=False)
+    model.token_threshold = 0.5
+    assert model.span_rules == SPAN_RULES >= 1
+    text = "The Democrats did not hear them, and these fools never cared."
+    assert _decoded(model, text, {"did", "fools"}, "emotive", []) == ["fools"]
+    # A closed-class word inside a span of content words stays; so does a lexicon term of them only.
+    assert _decoded(model, text, {"these", "fools"}, "emotive", []) == ["these fools"]
+    every = "They are wrong, each and every one of them."
+    hit = [(every.index("each"), every.index(" one"), "exaggeration", 0.6)]
+    assert _decoded(model, every, {"each", "and", "every"}, "exaggeration", hit) == ["each and every"]
+    assert _decoded(model, every, {"each", "and", "every"}, "exaggeration", []) == []
+    # Scare quotes carry their meaning in the marks.
+    quoted = "The council calls it a “review” of the plan."
+    assert _decoded(model, quoted, {"review"}, "scare_quotes", []) == ["“review”"]
+    # A model saved before span rules existed decodes as it did then.
+    model.span_rules = 0
+    assert _decoded(model, text, {"did", "fools"}, "emotive", []) == ["did", "fools"]
+
+
+def test_closed_class_only_knows_contractions_and_refuses_empty_text() -> None:
+    assert F.closed_class_only("did not") and F.closed_class_only("they’re") and F.closed_class_only("Out")
+    assert not F.closed_class_only("never") and not F.closed_class_only("do-nothing")
+    assert not F.closed_class_only("") and not F.closed_class_only("the elite")
 
 
 def test_metrics_helpers() -> None:

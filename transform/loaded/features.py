@@ -31,6 +31,36 @@ N_DENSE = len(CATEGORIES) + 7  # width of sentence_dense(); keep in step with it
 FEATURES_VERSION = "1"
 
 
+# Closed-class words: articles and determiners, pronouns, auxiliaries and modals, prepositions,
+# conjunctions and particles, with their contractions. Alone they carry no loaded meaning, so a
+# predicted span made only of them ("did", "the", "out") is noise (``LoadedModel`` drops it unless
+# the lexicon matched there). Degree and frequency words ("very", "too", "never", "always", "just",
+# "only", "even", "enough", "rather") are left out on purpose: they are how exaggeration is written.
+_CLOSED_CLASS_WORDS = """
+    a an the this that these those some any each every either neither no another such
+    i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves one ones
+    who whom whose which what where when why how whether whoever whatever
+    am is are was were be been being have has had having do does did doing done
+    can could may might must shall should will would ought
+    of in on at by for with from to into onto upon about above below over under between among through
+    during before after since until till against across along around behind beyond within without
+    toward towards via per than as like off out up down away back
+    and or but nor so yet if because although though while whereas unless then there here now also not
+    i'm i've i'd i'll we're we've we'd we'll you're you've you'd you'll he's he'd he'll she's she'd she'll
+    it's it'd it'll they're they've they'd they'll that's there's here's what's who's
+    isn't aren't wasn't weren't don't doesn't didn't haven't hasn't hadn't can't cannot couldn't won't
+    wouldn't shouldn't mustn't mightn't
+"""
+CLOSED_CLASS = frozenset(_CLOSED_CLASS_WORDS.split())
+
+
+def closed_class_only(text: str) -> bool:
+    """Whether every word of ``text`` is a closed-class word (``CLOSED_CLASS``); False for no words."""
+    words = [w.lower().replace("’", "'") for w in TOKEN_RE.findall(text)]
+    return bool(words) and all(w in CLOSED_CLASS for w in words)
+
+
 class Token(NamedTuple):
     """One word token with offsets into its sentence (a tuple: posts have ~1,000 of them)."""
 

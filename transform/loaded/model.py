@@ -70,6 +70,11 @@ EMB_C = 2.0
 # 0.859-0.862, under the LR's 0.866); the LR scores 0.779. The seed moves macro-F1 more than the head does.
 # Choosing the threshold on the cross-fitted isotonic output instead of the final map's moved the lean
 # model 0.764 -> 0.761 and this LR head 0.779 -> 0.784: noise. Neither was kept.
+# How predicted tokens become spans, stored with every model so a model keeps decoding as it did
+# when its labels were written (and named in its version): 0, adjacent positive tokens merged;
+# 1, and a span of closed-class words only ("did", "the", "out"; ``features.CLOSED_CLASS``) dropped
+# unless the lexicon matched there. Bump when the decoding changes.
+SPAN_RULES = 1
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 O_LABEL = "O"
@@ -153,6 +158,7 @@ class LoadedModel:
         self.isotonic: IsotonicRegression | None = None
         self.cv_metrics: dict[str, Any] = {}
         self.oof_scores: np.ndarray | None = None
+        self.span_rules = SPAN_RULES
 
     # ----- sentence model -------------------------------------------------------------------
     @staticmethod
@@ -417,14 +423,24 @@ class LoadedModel:
             for i, n in enumerate(lengths):
                 if positive[i]:
                     p_i, cats_i = p[offset : offset + n], cats[offset : offset + n]
-                    spans[i] = self._merge(texts[i], F.tokenize(texts[i]), p_i, cats_i)
+                    spans[i] = self._merge(texts[i], F.tokenize(texts[i]), p_i, cats_i, hits[i])
                 offset += n
         return scores, spans
 
     def _merge(
-        self, text: str, tokens: Sequence[F.Token], p: np.ndarray, cats: np.ndarray
+        self,
+        text: str,
+        tokens: Sequence[F.Token],
+        p: np.ndarray,
+        cats: np.ndarray,
+        hits: Sequence[tuple[int, int, str, float]] = (),
     ) -> list[tuple[int, int, str, float]]:
-        """Adjacent positive tokens of one category (separated by spaces or hyphens only) form a span."""
+        """Adjacent positive tokens of one category (separated by spaces or hyphens only) form a span.
+
+        Under ``span_rules`` 1 a span of closed-class words only is dropped, unless a lexicon hit
+        (``hits``) overlaps it ("each and every"): on blog posts such spans were lone "did", "the",
+        "out", which no reader would call loaded. Scare quotes stay: their marks carry the meaning.
+        """
         out: list[tuple[int, int, str, float]] = []
         prev = -2
         for i, tok in enumerate(tokens):
@@ -437,6 +453,14 @@ class LoadedModel:
             else:
                 out.append((tok.start, tok.end, cat, round(float(p[i]), 6)))
             prev = i
+        if self.span_rules >= 1:
+            out = [
+                sp
+                for sp in out
+                if sp[2] == "scare_quotes"
+                or not F.closed_class_only(text[sp[0] : sp[1]])
+                or any(s < sp[1] and e > sp[0] for s, e, _, _ in hits)
+            ]
         if any(c == "scare_quotes" for _, _, c, _ in out):
             out = [self._widen_quotes(text, sp) if sp[2] == "scare_quotes" else sp for sp in out]
         return out
@@ -481,6 +505,7 @@ class LoadedModel:
             "encoder_info": self.encoder_info.as_dict() if self.encoder_info else None,
             "emb_lr": self.emb_lr,
             "gate": self.gate,
+            "span_rules": self.span_rules,
         }
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {
@@ -490,6 +515,7 @@ class LoadedModel:
             "platt": list(self.platt),
             "stacker": list(self.stacker[0]) + [self.stacker[1]] if self.stacker else None,
             "lexicon_version": self.lexicon_version,
+            "span_rules": self.span_rules,
             "hyperparameters": {"sentence_c": self.sentence_c, "token_c": self.token_c, "cv_folds": self.cv_folds},
             "embeddings": self._embeddings_card(),
             "cv_metrics": _jsonable(self.cv_metrics),
@@ -545,6 +571,7 @@ class LoadedModel:
         model.platt = tuple(state["platt"])  # type: ignore[assignment]
         model.emb_lr = state.get("emb_lr")
         model.gate = state.get("gate")
+        model.span_rules = int(state.get("span_rules", 0))  # saved before span rules existed: plain merging
         return model
 
 

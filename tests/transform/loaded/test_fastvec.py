@@ -155,7 +155,7 @@ def test_prediction_from_matrix_parts_equals_the_assembled_matrix_path(
     n_spans = 0
     for i, tokens in enumerate(toks):
         n = len(tokens)
-        want = model._merge(sentences[i], tokens, p[offset : offset + n], cats[offset : offset + n])
+        want = model._merge(sentences[i], tokens, p[offset : offset + n], cats[offset : offset + n], hits[i])
         assert [sp[:3] for sp in got[i].spans] == [sp[:3] for sp in want]
         assert np.allclose([sp[3] for sp in got[i].spans], [sp[3] for sp in want], rtol=0, atol=2e-6)
         n_spans += len(want)
