@@ -105,6 +105,10 @@ def test_a_second_reclassify_with_the_same_model_relabels_nothing(relabelled: di
     assert dupes == [(0,)]
 
 
+# The loaded-language model version the views treat as newest.
+NEWEST_LOADED = "(SELECT model_version FROM label_versions WHERE task = 'loaded' AND recency = 1)"
+
+
 def test_the_demo_example_queries_count_each_post_once_under_the_newest_model(relabelled: dict[str, Any]) -> None:
     from warehouse.examples import EXAMPLE_QUERIES
 
@@ -116,16 +120,15 @@ def test_the_demo_example_queries_count_each_post_once_under_the_newest_model(re
     newest = _rows(
         db,
         "SELECT p.title, round(ps.loaded_score, 3) FROM posts p JOIN post_scores ps USING (post_id) "
-        "WHERE ps.model_version = (SELECT model_version FROM label_versions WHERE task = 'loaded' AND recency = 1) "
-        "ORDER BY ps.loaded_score DESC, p.title LIMIT 5",
+        f"WHERE ps.model_version = {NEWEST_LOADED} ORDER BY ps.loaded_score DESC, p.title LIMIT 5",
     )
     assert [(t, s) for t, s, *_ in top] == newest
     terms = _rows(db, queries["Most frequent loaded terms by category"])
+    assert terms
+    category, term, uses, *_ = terms[0]
     newest_spans = _rows(
         db,
-        "SELECT count(*) FROM loaded_spans WHERE model_version = "
-        "(SELECT model_version FROM label_versions WHERE task = 'loaded' AND recency = 1) "
-        "AND lower(text) = ? AND category = ?",
-        [terms[0][1], terms[0][0]],
+        f"SELECT count(*) FROM loaded_spans WHERE model_version = {NEWEST_LOADED} AND lower(text) = ? AND category = ?",
+        [term, category],
     )[0][0]
-    assert terms and terms[0][2] == newest_spans  # uses counted under one model version, not summed over both
+    assert uses == newest_spans  # uses counted under one model version, not summed over both
