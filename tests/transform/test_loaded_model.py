@@ -1,8 +1,8 @@
 """Tests for the trained loaded-language model (``transform.loaded``).
 
-One module-scoped model is trained on the project's own examples (the default model's data), then
-reused: round trip, output shapes, calibrated range, span offsets, the seed-post ordering, and a
-floor on BABE dev (skipped without ../shared).
+One module-scoped model is trained on the project's own examples the way the default model is
+(``DEFAULT_TOKEN_PRECISION``), then reused: round trip, output shapes, calibrated range, span
+offsets, the seed-post ordering, and a floor on BABE dev (skipped without ../shared).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from tests.conftest import SHARED, need_shared
 from transform.labelling import model_version
 from transform.loaded import LoadedModel, SentenceResult
 from transform.loaded import features as F
-from transform.loaded.metrics import best_threshold, ece, sentence_metrics
+from transform.loaded.metrics import best_threshold, ece, precision_threshold, sentence_metrics
 from transform.loaded.model import CARD_FILE, SPAN_RULES, TrainRow
-from transform.loaded.train import DEFAULT_EXAMPLES, read_jsonl, train
+from transform.loaded.train import DEFAULT_EXAMPLES, DEFAULT_TOKEN_PRECISION, read_jsonl, train
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = str(REPO / DEFAULT_EXAMPLES)
@@ -35,7 +35,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedModel, Path
     out = tmp_path_factory.mktemp("loaded-model")
     # One BLAS thread: on 2 cores a multi-threaded L-BFGS oversubscribes and training takes ~5x longer.
     with threadpool_limits(limits=1):
-        model = train(read_jsonl(EXAMPLES), out, data_path=EXAMPLES, dataset="jsonl")
+        model = train(
+            read_jsonl(EXAMPLES), out, data_path=EXAMPLES, dataset="jsonl", token_precision=DEFAULT_TOKEN_PRECISION
+        )
     return model, out
 
 
@@ -55,8 +57,12 @@ def test_model_card_and_round_trip(trained: tuple[LoadedModel, Path]) -> None:
     assert 0.0 < card["threshold"] < 1.0 and "scikit-learn" in card["library_versions"]
     assert card["cv_metrics"]["sentence"]["macro_f1"] > 0.75  # grouped CV on the examples
     assert card["span_rules"] == SPAN_RULES and f"-s{SPAN_RULES}-" in model_version(out)
+    # The default recipe cuts tokens for 80% out-of-fold precision, and says so in the card and the name.
+    assert card["token_precision"] == DEFAULT_TOKEN_PRECISION and "-p80-" in model_version(out)
+    assert card["cv_metrics"]["token"]["precision"] >= DEFAULT_TOKEN_PRECISION
+    assert card["cv_metrics"]["token"]["threshold_rule"] == "precision>=0.8"
     loaded = LoadedModel.load(out)
-    assert loaded.span_rules == SPAN_RULES
+    assert loaded.span_rules == SPAN_RULES and loaded.token_precision == DEFAULT_TOKEN_PRECISION
     texts = [SEED_LOADED, NEUTRAL_NEWS, 'Our "independent" panel met again.']
     assert loaded.predict(texts) == model.predict(texts)
 
@@ -134,6 +140,15 @@ def test_metrics_helpers() -> None:
     assert 0.4 < best_threshold(y, np.array([0.1, 0.4, 0.6, 0.9]), macro=True) <= 0.6
 
 
+def test_precision_threshold_takes_the_most_recall_that_keeps_the_precision() -> None:
+    y = np.array([0, 1, 0, 1, 1, 0, 1, 1, 1, 1])
+    p = np.linspace(0.05, 0.95, 10)  # from 0.35 up 6 of 7 are positive (0.86), from 0.25 up 6 of 8 (0.75)
+    t = precision_threshold(y, p, 0.8)
+    assert t is not None and 0.25 < t <= 0.35  # the lowest cut with P >= 0.8
+    assert precision_threshold(y, p, 0.99) is not None and precision_threshold(y, p, 0.99) > 0.55  # type: ignore[operator]
+    assert precision_threshold(np.array([0, 0, 1]), np.array([0.9, 0.8, 0.1]), 0.5) is None  # never reached
+
+
 def test_fit_without_spans_has_no_tagger() -> None:
     rows = [TrainRow(f"plain sentence number {i}", i % 2, (), f"g{i // 2}") for i in range(40)]
     model = LoadedModel(cv_folds=2).fit(rows)
@@ -146,7 +161,7 @@ def babe_evaluation(trained: tuple[LoadedModel, Path]) -> dict:  # type: ignore[
 
     The outer folds of (a) and (c) are fitted in two worker processes (one BLAS thread each; the
     metrics are those of one process). Row (b) is the model ``trained`` already fitted on the
-    examples (``train`` is ``LoadedModel().fit`` on them, also on one thread), loaded from its
+    examples (``train`` with the default recipe, also on one thread), loaded from its
     directory, rather than a second identical fit.
     """
     from transform.loaded.evaluate import evaluate

@@ -43,7 +43,7 @@ from transform import embeddings as E  # noqa: E402
 from transform.loaded import features as F  # noqa: E402
 from transform.loaded.metrics import binary_prf, sentence_metrics  # noqa: E402
 from transform.loaded.model import LoadedModel, SentenceResult, TrainRow, token_labels  # noqa: E402
-from transform.loaded.train import DEFAULT_EXAMPLES, read_babe, read_jsonl  # noqa: E402
+from transform.loaded.train import DEFAULT_EXAMPLES, DEFAULT_TOKEN_PRECISION, read_babe, read_jsonl  # noqa: E402
 
 DEFAULT_BABE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "babe" / "babe_sg2_dev.csv"
 DEFAULT_EMBEDDING_CACHE = Path("data/embeddings")
@@ -282,7 +282,11 @@ def evaluate(
 
     # (b) the default model, trained on the project's examples only
     started = time.perf_counter()
-    model_b = LoadedModel.load(default_model) if default_model else LoadedModel().fit(read_jsonl(examples))
+    model_b = (
+        LoadedModel.load(default_model)
+        if default_model
+        else LoadedModel(token_precision=DEFAULT_TOKEN_PRECISION).fit(read_jsonl(examples))
+    )
     preds_b = model_b.predict(texts)
     p_b = np.asarray([r.score for r in preds_b])
     results["b"] = {

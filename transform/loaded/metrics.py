@@ -57,6 +57,25 @@ def binary_prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     }
 
 
+def precision_threshold(y: np.ndarray, p: np.ndarray, target: float) -> float | None:
+    """The lowest score whose cut (``p >= t``) has precision ``target`` on ``y``, or None when none has.
+
+    For highlights shown to readers: where a wrong highlight costs more than a missed one, take the
+    most recall that still keeps ``target`` precision, rather than the F1 optimum. Every distinct
+    score is a candidate (the quantile grid of ``best_threshold`` is too coarse in the upper tail,
+    where a few percent of the tokens lie).
+    """
+    y = np.asarray(y, dtype=int)
+    p = np.asarray(p, dtype=float)
+    candidates = np.unique(p)
+    order = np.sort(p)
+    pos_sorted = np.sort(p[y == 1])
+    pred_pos = len(y) - np.searchsorted(order, candidates, side="left")
+    tp = int(y.sum()) - np.searchsorted(pos_sorted, candidates, side="left")
+    reached = np.flatnonzero((pred_pos > 0) & (tp >= target * np.maximum(pred_pos, 1)))
+    return float(candidates[reached[0]]) if len(reached) else None
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray, macro: bool) -> float:
     """Threshold maximising (macro-)F1 over the score quantiles; chosen on out-of-fold scores only.
 

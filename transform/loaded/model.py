@@ -45,7 +45,7 @@ from transform.embeddings import Encoder, EncoderInfo, EncoderSettings, Sentence
 from transform.lexicon import Lexicon, load_lexicon
 from transform.loaded import features as F
 from transform.loaded.fastvec import CharWbCounter, TokenEncoder, TokenParts, WordNgramCounter
-from transform.loaded.metrics import best_threshold, binary_prf, sentence_metrics
+from transform.loaded.metrics import best_threshold, binary_prf, precision_threshold, sentence_metrics
 
 DEFAULT_LEXICON = "lexicon-1.0"  # vs 0.1: (b) BABE macro-F1 0.658 vs 0.635, AUC 0.781 vs 0.743; 0.3 ms/sentence
 SENTENCE_C = 1.0  # LR inverse regularisation for the sentence model (grid 0.25-4 on BABE dev CV)
@@ -128,9 +128,15 @@ class LoadedModel:
         with_tagger: bool = True,
         embeddings: bool = False,
         encoder: Encoder | None = None,
+        token_precision: float | None = None,
     ) -> None:
         """``embeddings`` adds MiniLM sentence embeddings from ``encoder`` (default: a ``SentenceEncoder``
-        with default settings, which needs the ``slant[embeddings]`` extra)."""
+        with default settings, which needs the ``slant[embeddings]`` extra). ``token_precision`` picks
+        the token threshold as the lowest reaching that out-of-fold precision (the F1 optimum when
+        none does) instead of the F1 optimum."""
+        if token_precision is not None and not 0.0 < token_precision < 1.0:
+            raise ValueError(f"token_precision must be between 0 and 1, got {token_precision}")
+        self.token_precision = token_precision
         self.lexicon_version = lexicon_version
         self.sentence_c = sentence_c
         self.token_c = token_c
@@ -339,11 +345,17 @@ class LoadedModel:
                 for train_idx, val_idx in GroupKFold(n_splits=n_tok_folds).split(x_tok, y_tok, tok_groups):
                     lr = self._fit_token_lr(x_tok[train_idx], y_tok[train_idx])
                     oof_tok[val_idx] = lr.predict_proba(x_tok[val_idx])[:, 1]
-                self.token_threshold = best_threshold(y_tok, oof_tok, macro=False)
+                by_precision = (
+                    precision_threshold(y_tok, oof_tok, self.token_precision) if self.token_precision else None
+                )
+                self.token_threshold = (
+                    by_precision if by_precision is not None else best_threshold(y_tok, oof_tok, macro=False)
+                )
                 self.token_lr = self._fit_token_lr(x_tok, y_tok)
                 self._fit_categories(x_tok, labels)
                 tok = binary_prf(y_tok, (oof_tok >= self.token_threshold).astype(int))
-                self.cv_metrics["token"] = {**tok, "threshold": self.token_threshold}
+                rule = f"precision>={self.token_precision}" if by_precision is not None else "max F1"
+                self.cv_metrics["token"] = {**tok, "threshold": self.token_threshold, "threshold_rule": rule}
                 z = np.column_stack([logits_oof, _token_aggregates(oof_tok, owner, len(rows))])
                 stack = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(z, y)
                 self.stacker = (stack.coef_[0].astype(float).tolist(), float(stack.intercept_[0]))
@@ -508,6 +520,7 @@ class LoadedModel:
             "emb_lr": self.emb_lr,
             "gate": self.gate,
             "span_rules": self.span_rules,
+            "token_precision": self.token_precision,
         }
         joblib.dump(state, out / MODEL_FILE, compress=3)
         full = {
@@ -518,6 +531,7 @@ class LoadedModel:
             "stacker": list(self.stacker[0]) + [self.stacker[1]] if self.stacker else None,
             "lexicon_version": self.lexicon_version,
             "span_rules": self.span_rules,
+            "token_precision": self.token_precision,
             "hyperparameters": {"sentence_c": self.sentence_c, "token_c": self.token_c, "cv_folds": self.cv_folds},
             "embeddings": self._embeddings_card(),
             "cv_metrics": _jsonable(self.cv_metrics),
@@ -574,6 +588,7 @@ class LoadedModel:
         model.emb_lr = state.get("emb_lr")
         model.gate = state.get("gate")
         model.span_rules = int(state.get("span_rules", 0))  # saved before span rules existed: plain merging
+        model.token_precision = state.get("token_precision")
         return model
 
 
