@@ -25,7 +25,7 @@ from transform.embeddings import EncoderSettings
 from transform.lexicon import Span
 from transform.loaded import LoadedModel, SentenceResult
 from transform.loaded.features import FEATURES_VERSION
-from transform.loaded.model import SPAN_RULES
+from transform.loaded.model import CENTERED_ISOTONIC, SPAN_RULES
 from transform.loaded.train import DEFAULT_EXAMPLES, DEFAULT_TOKEN_PRECISION, read_jsonl, resolve_paths, train
 from transform.segment import Sentence
 from transform.voice import HOW_BLOCKQUOTE, HOW_QUOTATION_MARKS, QuoteSpan, SentenceVoice
@@ -89,18 +89,21 @@ class StoredPost:
 def model_version(model_dir: Path) -> str:
     """A stable name for a model directory: ``loaded-<lexicon>-``, ``s<n>-`` for a model that decodes
     spans under rules ``n`` (``loaded.model.SPAN_RULES``), ``p<NN>-`` for a token threshold chosen
-    for NN% precision (``LoadedModel(token_precision=...)``), ``emb-`` for a model trained with
-    embeddings, and 12 hex digits of its training data hash.
+    for NN% precision (``LoadedModel(token_precision=...)``), ``ci-`` for centered isotonic
+    calibration (``loaded.calibration``), ``emb-`` for a model trained with embeddings, and 12 hex
+    digits of its training data hash.
 
-    Two models trained on the same data but decoding spans differently, or cutting tokens at another
-    threshold, label differently, so their rows must not share a version: the rules are part of the
-    name (models saved before span rules existed keep their old name, and their old decoding)."""
+    Two models trained on the same data but decoding spans differently, cutting tokens at another
+    threshold or calibrating otherwise label differently, so their rows must not share a version:
+    each rule is part of the name (models saved before a rule existed keep their old name, and
+    their old behaviour)."""
     card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
     emb = "emb-" if card.get("embeddings") else ""
     rules = f"s{card['span_rules']}-" if card.get("span_rules") else ""
     precision = f"p{round(100 * card['token_precision'])}-" if card.get("token_precision") else ""
-    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{rules}{precision}{emb}{digest[:12]}"
+    centered = "ci-" if card.get("calibration") == "centered-isotonic" else ""
+    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{rules}{precision}{centered}{emb}{digest[:12]}"
 
 
 def default_model(cache_dir: Path) -> Path:
@@ -114,7 +117,7 @@ def default_model(cache_dir: Path) -> Path:
     files = resolve_paths(DEFAULT_EXAMPLES)
     # Keyed by the examples, the feature and span-decoding code's versions and the token-threshold rule: a
     # model built by older code is rebuilt.
-    code = f"{FEATURES_VERSION}/{SPAN_RULES}/p{DEFAULT_TOKEN_PRECISION}".encode()
+    code = f"{FEATURES_VERSION}/{SPAN_RULES}/p{DEFAULT_TOKEN_PRECISION}/ci{int(CENTERED_ISOTONIC)}".encode()
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files) + code).hexdigest()[:12]
     target = cache_dir / f"loaded-default-{digest}"
     if (target / "model_card.json").exists():

@@ -61,6 +61,7 @@ def test_model_card_and_round_trip(trained: tuple[LoadedModel, Path]) -> None:
     assert card["token_precision"] == DEFAULT_TOKEN_PRECISION and "-p80-" in model_version(out)
     assert card["cv_metrics"]["token"]["precision"] >= DEFAULT_TOKEN_PRECISION
     assert card["cv_metrics"]["token"]["threshold_rule"] == "precision>=0.8"
+    assert card["calibration"] == "centered-isotonic" and "-ci-" in model_version(out)
     loaded = LoadedModel.load(out)
     assert loaded.span_rules == SPAN_RULES and loaded.token_precision == DEFAULT_TOKEN_PRECISION
     texts = [SEED_LOADED, NEUTRAL_NEWS, 'Our "independent" panel met again.']
