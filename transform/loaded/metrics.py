@@ -57,6 +57,16 @@ def binary_prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     }
 
 
+def _cut_counts(y: np.ndarray, p: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate threshold t: how many rows ``p >= t`` predicts positive, and how many of them are.
+
+    Vectorised (one sort, binary searches) because token-level data has ~100k rows.
+    """
+    pred_pos = len(y) - np.searchsorted(np.sort(p), candidates, side="left")
+    tp = int(y.sum()) - np.searchsorted(np.sort(p[y == 1]), candidates, side="left")
+    return pred_pos, tp
+
+
 def precision_threshold(y: np.ndarray, p: np.ndarray, target: float) -> float | None:
     """The lowest score whose cut (``p >= t``) has precision ``target`` on ``y``, or None when none has.
 
@@ -68,27 +78,18 @@ def precision_threshold(y: np.ndarray, p: np.ndarray, target: float) -> float | 
     y = np.asarray(y, dtype=int)
     p = np.asarray(p, dtype=float)
     candidates = np.unique(p)
-    order = np.sort(p)
-    pos_sorted = np.sort(p[y == 1])
-    pred_pos = len(y) - np.searchsorted(order, candidates, side="left")
-    tp = int(y.sum()) - np.searchsorted(pos_sorted, candidates, side="left")
+    pred_pos, tp = _cut_counts(y, p, candidates)
     reached = np.flatnonzero((pred_pos > 0) & (tp >= target * np.maximum(pred_pos, 1)))
     return float(candidates[reached[0]]) if len(reached) else None
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray, macro: bool) -> float:
-    """Threshold maximising (macro-)F1 over the score quantiles; chosen on out-of-fold scores only.
-
-    Vectorised (one sort, cumulative counts) because token-level data has ~100k rows.
-    """
+    """Threshold maximising (macro-)F1 over the score quantiles; chosen on out-of-fold scores only."""
     y = np.asarray(y, dtype=int)
     p = np.asarray(p, dtype=float)
     candidates = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 197)))
-    order = np.sort(p)
-    pos_sorted = np.sort(p[y == 1])
     n, n_pos = len(y), int(y.sum())
-    pred_pos = n - np.searchsorted(order, candidates, side="left")  # predicted positive: p >= t
-    tp = n_pos - np.searchsorted(pos_sorted, candidates, side="left")
+    pred_pos, tp = _cut_counts(y, p, candidates)  # predicted positive: p >= t
     fp = pred_pos - tp
     fn = n_pos - tp
     tn = n - n_pos - fp
