@@ -55,6 +55,9 @@ OFFLINE_ENV = {
 # measured RSS ~850 MB peak at batch 64 against 440 MB loaded, and larger batches gave no more speed on CPU.
 BATCH_SIZE = 32
 DEFAULT_THREADS = 1  # the machine is shared; the notes measured 44 sentences/CPU-s on 1 thread, 33 on 2
+# Sentences whose token vectors stay in memory (~60 KB each at 40 tokens): BABE dev fits, a long-lived
+# nightly worker stays under ~250 MB.
+TOKEN_CACHE_TEXTS = 4000
 SQLITE_VARS = 900  # keys per IN (...) lookup: under SQLite's historical 999-variable limit
 CACHE_BUSY_MS = 60_000  # wait this long for another process's cache write instead of failing
 
@@ -137,6 +140,7 @@ class SentenceEncoder:
         self.settings = settings
         self.info = encoder_info()
         self._model: Any = None
+        self._token_cache: dict[tuple[str, tuple[tuple[int, int], ...]], np.ndarray] = {}
         self._key = f"{self.info.name}@{self.info.weights_sha256}:normalized".encode()
 
     @property
@@ -167,6 +171,42 @@ class SentenceEncoder:
                 normalize_embeddings=True,
             )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.info.dim)
+
+    def token_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        """Per text, one L2-normalised vector per ``(start, end)`` character span: the mean of MiniLM's
+        last-layer states over the wordpieces overlapping it (zeros where none does, e.g. past the
+        encoder's 256-wordpiece limit). One forward pass per batch; kept in memory per text, so the
+        folds of a cross-validation encode each sentence once."""
+        import torch
+
+        out: list[np.ndarray | None] = [
+            self._token_cache.get((t, tuple(sp))) for t, sp in zip(texts, spans, strict=True)
+        ]
+        todo = [i for i, v in enumerate(out) if v is None]
+        if todo:
+            model = self._load()
+            torch.set_num_threads(self.settings.threads)
+            transformer = model[0]
+            tokenizer, network = transformer.tokenizer, transformer.auto_model
+            for at in range(0, len(todo), self.settings.batch_size):
+                chunk = todo[at : at + self.settings.batch_size]
+                batch = tokenizer(
+                    [texts[i] for i in chunk],
+                    truncation=True,
+                    max_length=transformer.max_seq_length,
+                    padding=True,
+                    return_tensors="pt",
+                    return_offsets_mapping=True,
+                )
+                offsets = batch.pop("offset_mapping").numpy()
+                with torch.inference_mode():
+                    hidden = network(**batch).last_hidden_state.numpy()
+                for row, i in enumerate(chunk):
+                    vectors = _span_means(hidden[row], offsets[row], spans[i])
+                    if len(self._token_cache) < TOKEN_CACHE_TEXTS:
+                        self._token_cache[(texts[i], tuple(spans[i]))] = vectors
+                    out[i] = vectors
+        return [v if v is not None else np.zeros((0, self.info.dim), np.float32) for v in out]
 
     def text_key(self, text: str) -> bytes:
         """Cache key of one text: sha256 of the encoder key and the text."""
@@ -233,6 +273,19 @@ class SentenceEncoder:
                 "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
             )
+
+
+def _span_means(hidden: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean wordpiece state over each character span, L2-normalised (special tokens have empty offsets)."""
+    out = np.zeros((len(spans), hidden.shape[1]), dtype=np.float32)
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    real = ends > starts
+    for k, (start, end) in enumerate(spans):
+        pieces = real & (starts < end) & (ends > start)
+        if pieces.any():
+            vector = hidden[pieces].mean(axis=0)
+            out[k] = vector / max(float(np.linalg.norm(vector)), 1e-6)
+    return out
 
 
 def _chunks(items: list[bytes], size: int) -> Iterator[list[bytes]]:

@@ -90,7 +90,8 @@ def model_version(model_dir: Path) -> str:
     """A stable name for a model directory: ``loaded-<lexicon>-``, ``s<n>-`` for a model that decodes
     spans under rules ``n`` (``loaded.model.SPAN_RULES``), ``p<NN>-`` for a token threshold chosen
     for NN% precision (``LoadedModel(token_precision=...)``), ``ci-`` for centered isotonic
-    calibration (``loaded.calibration``), ``emb-`` for a model trained with embeddings, and 12 hex
+    calibration (``loaded.calibration``), ``emb-`` for a model trained with embeddings (``embt-``
+    when its tagger also reads token vectors), and 12 hex
     digits of its training data hash.
 
     Two models trained on the same data but decoding spans differently, cutting tokens at another
@@ -99,7 +100,14 @@ def model_version(model_dir: Path) -> str:
     their old behaviour)."""
     card = json.loads((model_dir / "model_card.json").read_text(encoding="utf-8"))
     digest = str(card.get("training_data", {}).get("sha256") or hashlib.sha256(json.dumps(card).encode()).hexdigest())
-    emb = "emb-" if card.get("embeddings") else ""
+    embeddings = card.get("embeddings")
+    emb = (
+        ""
+        if not embeddings
+        else "embt-"
+        if isinstance(embeddings, dict) and embeddings.get("token_embeddings")
+        else "emb-"
+    )
     rules = f"s{card['span_rules']}-" if card.get("span_rules") else ""
     precision = f"p{round(100 * card['token_precision'])}-" if card.get("token_precision") else ""
     centered = "ci-" if card.get("calibration") == "centered-isotonic" else ""

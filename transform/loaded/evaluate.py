@@ -372,6 +372,7 @@ def check_floors(results: dict[str, Any], floor: dict[str, Any]) -> list[str]:
         ("b", "sentence", "macro_f1", "b_macro_f1", False),
         ("a+e", "sentence", "macro_f1", "ae_macro_f1", False),
         ("a+e", "sentence", "ece", "ae_ece_max", True),
+        ("a+e", "token", "f1", "ae_token_f1", False),
     ]
     failures = []
     for row, part, metric, key, is_max in checks:
