@@ -29,10 +29,15 @@ class CenteredIsotonic:
         return np.interp(np.asarray(scores, dtype=float), self.x, self.y)
 
 
+def isotonic(floor: float) -> IsotonicRegression:
+    """Plain (unfitted) isotonic regression, its values kept in [floor, 1 - floor]."""
+    return IsotonicRegression(out_of_bounds="clip", y_min=floor, y_max=1.0 - floor)
+
+
 def fit_centered_isotonic(scores: np.ndarray, y: np.ndarray, floor: float) -> CenteredIsotonic:
     """The centered isotonic map of 0/1 labels ``y`` on ``scores``, its values kept in [floor, 1 - floor]."""
     scores = np.asarray(scores, dtype=float)
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=floor, y_max=1.0 - floor).fit(scores, y)
+    iso = isotonic(floor).fit(scores, y)
     order = np.argsort(scores, kind="stable")
     xs, fitted = scores[order], np.asarray(iso.predict(scores[order]), dtype=float)
     # A block is a run of equal fitted values; its knot sits at its points' mean score.

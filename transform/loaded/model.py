@@ -44,7 +44,7 @@ from sklearn.model_selection import GroupKFold
 from transform.embeddings import Encoder, EncoderInfo, EncoderSettings, SentenceEncoder, encoder_for_trained
 from transform.lexicon import Lexicon, load_lexicon
 from transform.loaded import features as F
-from transform.loaded.calibration import CenteredIsotonic, fit_centered_isotonic
+from transform.loaded.calibration import CenteredIsotonic, fit_centered_isotonic, isotonic
 from transform.loaded.fastvec import CharWbCounter, TokenEncoder, TokenParts, WordNgramCounter
 from transform.loaded.metrics import best_threshold, binary_prf, precision_threshold, sentence_metrics
 
@@ -446,10 +446,11 @@ class LoadedModel:
         words = [F.TOKEN_RE.findall(text) for text in texts]
         lengths = [len(w) for w in words]
         owner = np.repeat(np.arange(len(texts)), lengths)
-        parts_tok = self._token_encoder().parts(texts, words, hits, quotes, gates.tolist())
-        if self.token_embeddings:
-            vectors = self._token_vectors(texts, [F.tokenize(text) for text in texts])
-            parts_tok = replace(parts_tok, dense=np.hstack([parts_tok.dense, vectors]))
+        # Token vectors need every sentence's offsets; without them only a few sentences need tokens.
+        toks = [F.tokenize(text) for text in texts] if self.token_embeddings else None
+        parts_tok = self._token_encoder().parts(texts, words, hits, quotes, gates.tolist(), toks)
+        if toks is not None:
+            parts_tok = replace(parts_tok, dense=np.hstack([parts_tok.dense, self._token_vectors(texts, toks)]))
         p, cats = self._p_loaded(parts_tok)
         z = np.column_stack([all_logits, _token_aggregates(p, owner, len(texts))])
         scores = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
@@ -461,7 +462,8 @@ class LoadedModel:
             for i, n in enumerate(lengths):
                 if positive[i]:
                     p_i, cats_i = p[offset : offset + n], cats[offset : offset + n]
-                    spans[i] = self._merge(texts[i], F.tokenize(texts[i]), p_i, cats_i, hits[i])
+                    tokens = toks[i] if toks is not None else F.tokenize(texts[i])
+                    spans[i] = self._merge(texts[i], tokens, p_i, cats_i, hits[i])
                 offset += n
         return scores, spans
 
@@ -640,7 +642,7 @@ def _block_threshold(scores: np.ndarray, y: np.ndarray, calibrator: IsotonicRegr
     0.650). The threshold is the calibrator's value at the cut, so ``score >= threshold`` decides
     as the cut does.
     """
-    plain = IsotonicRegression(out_of_bounds="clip", y_min=ISO_FLOOR, y_max=1.0 - ISO_FLOOR).fit(scores, y)
+    plain = isotonic(ISO_FLOOR).fit(scores, y)
     stepped = np.asarray(plain.predict(scores), dtype=float)
     t = best_threshold(y, stepped, macro=True)
     chosen = scores[stepped >= t]
@@ -652,7 +654,7 @@ def _calibrator(scores: np.ndarray, y: np.ndarray) -> IsotonicRegression | Cente
     """Monotone calibration map fitted on ``scores``, bounded so that no sentence is ever scored as certain."""
     if CENTERED_ISOTONIC:
         return fit_centered_isotonic(scores, y, ISO_FLOOR)
-    return IsotonicRegression(out_of_bounds="clip", y_min=ISO_FLOOR, y_max=1.0 - ISO_FLOOR).fit(scores, y)
+    return isotonic(ISO_FLOOR).fit(scores, y)
 
 
 def _token_aggregates(p: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
