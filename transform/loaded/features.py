@@ -110,8 +110,12 @@ def _log1p(n: int) -> float:
     return _LOG1P[n] if n < len(_LOG1P) else float(np.log1p(n))
 
 
-def sentence_dense(text: str, hits: list[tuple[int, int, str, float]], is_quote: bool) -> list[float]:
+def sentence_dense(
+    text: str, hits: list[tuple[int, int, str, float]], is_quote: bool, n_tokens: int | None = None
+) -> list[float]:
     """Hand-made sentence features: lexicon counts per category, max and noisy-or weight, length, quotes.
+
+    ``n_tokens`` (``len(TOKEN_RE.findall(text))``) may be passed by a caller that has the tokens.
 
     Why: TF-IDF sees words but not the lexicon's prior weights, and length/quote status shift the base
     rate (long sentences have more chances to contain a loaded word; BABE discounts quoted speech).
@@ -125,7 +129,8 @@ def sentence_dense(text: str, hits: list[tuple[int, int, str, float]], is_quote:
         keep *= 1.0 - weight
         max_w = max(max_w, weight)
     regions = quote_regions(text)
-    n_tokens = len(TOKEN_RE.findall(text))
+    if n_tokens is None:
+        n_tokens = len(TOKEN_RE.findall(text))
     quoted_chars = sum(e - s for s, e in regions)
     return [
         *(_log1p(c) for c in counts),

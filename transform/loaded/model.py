@@ -430,7 +430,12 @@ class LoadedModel:
         if not texts:
             return np.zeros(0), []
         hits = [F.lexicon_hits(t, self.lexicon, q) for t, q in zip(texts, quotes, strict=True)]
-        dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(texts, hits, quotes, strict=True)])
+        # Token texts only: offsets (``F.tokenize``) are made for the few sentences that need them.
+        words = [F.TOKEN_RE.findall(text) for text in texts]
+        lengths = [len(w) for w in words]
+        dense = np.asarray(
+            [F.sentence_dense(t, h, q, n) for t, h, q, n in zip(texts, hits, quotes, lengths, strict=True)]
+        )
         emb = self._embed(texts)
         word, char, lr = parts
         x = self._stack(self._word_counter(word).transform(texts), self._char_counter(char).transform(texts), dense)
@@ -442,9 +447,6 @@ class LoadedModel:
         spans: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
         if self.token_lr is None or self.stacker is None:
             return gates, spans
-        # Token texts only: offsets (``F.tokenize``) are made for the few sentences that need them.
-        words = [F.TOKEN_RE.findall(text) for text in texts]
-        lengths = [len(w) for w in words]
         owner = np.repeat(np.arange(len(texts)), lengths)
         # Token vectors need every sentence's offsets; without them only a few sentences need tokens.
         toks = [F.tokenize(text) for text in texts] if self.token_embeddings else None
