@@ -12,6 +12,11 @@ from ``EncoderSettings`` and calls ``encode(texts)``, which returns L2-normalise
 - **Cache.** With a cache directory, vectors are kept in one SQLite file per encoder (its model id
   and the sha256 of its weights), keyed by sha256 of the encoder key and the text. Re-running an
   evaluation, or re-classifying reposted sentences, then costs a lookup instead of a forward pass.
+- **One pass for both views.** ``token_vectors`` runs the same forward pass ``encode`` would and
+  keeps each text's sentence vector (mean of the wordpieces' states, normalised: what
+  sentence-transformers computes for this model, equal to ``encode``'s within 3e-7) in a small
+  in-memory memo that ``encode`` reads before running the model. A caller that needs both calls
+  ``token_vectors`` first and pays one pass per sentence instead of two.
 """
 
 from __future__ import annotations
@@ -141,6 +146,7 @@ class SentenceEncoder:
         self.info = encoder_info()
         self._model: Any = None
         self._token_cache: dict[tuple[str, tuple[tuple[int, int], ...]], np.ndarray] = {}
+        self._pooled: dict[bytes, np.ndarray] = {}  # text key -> sentence vector left by ``token_vectors``
         self._key = f"{self.info.name}@{self.info.weights_sha256}:normalized".encode()
 
     @property
@@ -201,12 +207,21 @@ class SentenceEncoder:
                 offsets = batch.pop("offset_mapping").numpy()
                 with torch.inference_mode():
                     hidden = network(**batch).last_hidden_state.numpy()
+                pooled = _mean_pooled(hidden, batch["attention_mask"].numpy())
                 for row, i in enumerate(chunk):
+                    self._remember(self.text_key(texts[i]), pooled[row])
                     vectors = _span_means(hidden[row], offsets[row], spans[i])
                     if len(self._token_cache) < TOKEN_CACHE_TEXTS:
                         self._token_cache[(texts[i], tuple(spans[i]))] = vectors
                     out[i] = vectors
         return [v if v is not None else np.zeros((0, self.info.dim), np.float32) for v in out]
+
+    def _remember(self, key: bytes, vector: np.ndarray) -> None:
+        """Keep a sentence vector for ``encode``; the oldest goes once ``TOKEN_CACHE_TEXTS`` are kept."""
+        self._pooled.pop(key, None)
+        self._pooled[key] = vector
+        if len(self._pooled) > TOKEN_CACHE_TEXTS:
+            del self._pooled[next(iter(self._pooled))]
 
     def text_key(self, text: str) -> bytes:
         """Cache key of one text: sha256 of the encoder key and the text."""
@@ -219,13 +234,19 @@ class SentenceEncoder:
             return out
         keys = [self.text_key(t) for t in texts]
         found = self._cache_get(set(keys))
+        new: dict[bytes, np.ndarray] = {}
         todo: dict[bytes, str] = {}
         for key, text in zip(keys, texts, strict=True):
-            if key not in found:
+            if key in found or key in new:
+                continue
+            pooled = self._pooled.get(key)
+            if pooled is not None:
+                new[key] = pooled
+            else:
                 todo.setdefault(key, text)
         if todo:
-            fresh = self._forward(list(todo.values()))
-            new = dict(zip(todo, fresh, strict=True))
+            new.update(zip(todo, self._forward(list(todo.values())), strict=True))
+        if new:
             self._cache_put(new)
             found.update(new)
         for i, key in enumerate(keys):
@@ -273,6 +294,14 @@ class SentenceEncoder:
                 "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
             )
+
+
+def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per row, the L2-normalised mean of the states under the attention mask: MiniLM's sentence vector."""
+    weights = mask[..., None].astype(np.float32)
+    sums = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    norms = np.clip(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12, None)
+    return (sums / norms).astype(np.float32)
 
 
 def _span_means(hidden: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:

@@ -105,6 +105,23 @@ def test_cached_texts_are_not_encoded_again(encoder: E.SentenceEncoder) -> None:
 
 
 @needs_extra
+def test_token_pass_leaves_the_sentence_vectors_so_each_sentence_is_encoded_once(
+    encoder: E.SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["The council's shameless cronies voted again.", "Rain is expected on Tuesday in the north."]
+    reference = encoder.encode(texts)  # sentence-transformers' own pooling, via the normal path
+    fresh = E.SentenceEncoder(E.EncoderSettings(threads=1))  # no cache directory: only the memo can help
+    fresh.token_vectors(texts, [[(0, 3)], [(0, 4)]])
+    forwards: list[int] = []
+    real_forward = fresh._forward
+    monkeypatch.setattr(fresh, "_forward", lambda batch: forwards.append(len(batch)) or real_forward(batch))
+    vectors = fresh.encode(texts)
+    assert forwards == []  # both sentence vectors came from the token pass
+    assert np.abs(vectors - reference).max() < 1e-5
+    assert len(fresh.encode([*texts, UNRELATED])) == 3 and forwards == [1]  # only the new text runs the model
+
+
+@needs_extra
 @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root and unshare -n")
 def test_encoder_runs_without_any_network() -> None:
     code = (

@@ -237,18 +237,20 @@ class LoadedModel:
     def _token_rows(
         self,
         texts: Sequence[str],
+        toks: Sequence[Sequence[F.Token]],
         hits: Sequence[list[tuple[int, int, str, float]]],
         quotes: Sequence[bool],
         gates: Sequence[float],
-    ) -> tuple[sparse.csr_matrix, list[list[F.Token]], np.ndarray]:
-        """Token design matrix for all sentences, their tokens, and the sentence index of each row."""
-        toks = [F.tokenize(text) for text in texts]
+        vectors: np.ndarray | None = None,
+    ) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Token design matrix for all sentences (``vectors``: their token vectors, with token
+        embeddings), and the sentence index of each row."""
         owner = np.repeat(np.arange(len(texts)), [len(t) for t in toks])
         words = [[t.text for t in sentence] for sentence in toks]
         x = self._token_encoder().matrix(texts, words, hits, quotes, gates, toks)
-        if self.token_embeddings:
-            x = sparse.hstack([x, sparse.csr_matrix(self._token_vectors(texts, toks))], format="csr")
-        return x, toks, owner
+        if vectors is not None:
+            x = sparse.hstack([x, sparse.csr_matrix(vectors)], format="csr")
+        return x, owner
 
     def _token_vectors(self, texts: Sequence[str], toks: Sequence[Sequence[F.Token]]) -> np.ndarray:
         """Every token's MiniLM vector, sentence after sentence, scaled by ``TOKEN_EMB_WEIGHT``: (n_tok, dim)."""
@@ -327,6 +329,9 @@ class LoadedModel:
         hits = [F.lexicon_hits(t, self.lexicon, q) for t, q in zip(texts, quotes, strict=True)]
         dense = np.asarray([F.sentence_dense(t, h, q) for t, h, q in zip(texts, hits, quotes, strict=True)])
 
+        toks = [F.tokenize(text) for text in texts]
+        # The token pass before ``_embed``: it leaves the sentence vectors behind (one MiniLM pass each).
+        tok_vecs = self._token_vectors(texts, toks) if self.token_embeddings and self.with_tagger else None
         emb = self._embed(texts)
 
         n_folds = min(self.cv_folds, len(set(groups.tolist())))
@@ -357,7 +362,7 @@ class LoadedModel:
 
         final_oof = gate_oof
         if self.with_tagger:
-            x_tok, toks, owner = self._token_rows(texts, hits, quotes, gate_oof.tolist())
+            x_tok, owner = self._token_rows(texts, toks, hits, quotes, gate_oof.tolist(), tok_vecs)
             labels = [lab for r, tk in zip(rows, toks, strict=True) for lab in token_labels(r.text, tk, r.spans)]
             y_tok = np.asarray([lab != O_LABEL for lab in labels], dtype=int)
             if 0 < y_tok.sum() < len(y_tok):
@@ -436,6 +441,11 @@ class LoadedModel:
         dense = np.asarray(
             [F.sentence_dense(t, h, q, n) for t, h, q, n in zip(texts, hits, quotes, lengths, strict=True)]
         )
+        stacker = self.stacker if self.token_lr is not None else None  # None: sentence gate only, no tagger
+        # Token vectors need every sentence's offsets; without them only a few sentences need tokens.
+        toks = [F.tokenize(text) for text in texts] if self.token_embeddings and stacker is not None else None
+        # Before ``_embed``: the encoder's token pass leaves the sentence vectors behind (one MiniLM pass).
+        tok_vecs = self._token_vectors(texts, toks) if toks is not None else None
         emb = self._embed(texts)
         word, char, lr = parts
         x = self._stack(self._word_counter(word).transform(texts), self._char_counter(char).transform(texts), dense)
@@ -445,17 +455,15 @@ class LoadedModel:
         all_logits = np.column_stack(columns)
         gates = self._combine(all_logits)
         spans: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
-        if self.token_lr is None or self.stacker is None:
+        if stacker is None:
             return gates, spans
         owner = np.repeat(np.arange(len(texts)), lengths)
-        # Token vectors need every sentence's offsets; without them only a few sentences need tokens.
-        toks = [F.tokenize(text) for text in texts] if self.token_embeddings else None
         parts_tok = self._token_encoder().parts(texts, words, hits, quotes, gates.tolist(), toks)
-        if toks is not None:
-            parts_tok = replace(parts_tok, dense=np.hstack([parts_tok.dense, self._token_vectors(texts, toks)]))
+        if tok_vecs is not None:
+            parts_tok = replace(parts_tok, dense=np.hstack([parts_tok.dense, tok_vecs]))
         p, cats = self._p_loaded(parts_tok)
         z = np.column_stack([all_logits, _token_aggregates(p, owner, len(texts))])
-        scores = _sigmoid(z @ np.asarray(self.stacker[0]) + self.stacker[1])
+        scores = _sigmoid(z @ np.asarray(stacker[0]) + stacker[1])
         if self.isotonic is not None:
             scores = np.asarray(self.isotonic.predict(scores), dtype=float)
         if with_spans:

@@ -142,7 +142,8 @@ def test_prediction_from_matrix_parts_equals_the_assembled_matrix_path(
     x_sentences = model._stack(word.transform(sentences), char.transform(sentences), dense)
     logits = np.column_stack([lr.decision_function(x_sentences)])
     gates = model._combine(logits)
-    x, toks, owner = model._token_rows(sentences, hits, quotes, gates.tolist())
+    toks = [F.tokenize(t) for t in sentences]
+    x, owner = model._token_rows(sentences, toks, hits, quotes, gates.tolist())
     p = model.token_lr.predict_proba(x)[:, 1]
     cats = np.full(len(p), model.single_category, dtype=object)
     keep = np.flatnonzero(p >= model.token_threshold)
