@@ -43,7 +43,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedModel, Path
 
 def test_reader_matches_examples_format() -> None:
     rows = read_jsonl(EXAMPLES)
-    assert len(rows) >= 1680
+    assert len(rows) >= 2300
     assert all((r.label == 1) == bool(r.spans) for r in rows)
     assert all(0 <= s < e <= len(r.text) for r in rows for s, e, _ in r.spans)
     assert any(r.is_quote for r in rows) and len({r.group for r in rows}) > 100
@@ -52,7 +52,7 @@ def test_reader_matches_examples_format() -> None:
 def test_model_card_and_round_trip(trained: tuple[LoadedModel, Path]) -> None:
     model, out = trained
     card = json.loads((out / CARD_FILE).read_text())
-    assert card["rows"]["total"] == 1680 and len(card["training_data"]["sha256"]) == 64
+    assert card["rows"]["total"] == len(read_jsonl(EXAMPLES)) and len(card["training_data"]["sha256"]) == 64
     assert card["lexicon_version"] == model.lexicon_version
     assert 0.0 < card["threshold"] < 1.0 and "scikit-learn" in card["library_versions"]
     assert card["cv_metrics"]["sentence"]["macro_f1"] > 0.75  # grouped CV on the examples
@@ -96,6 +96,34 @@ def test_seed_sentence_scores_above_neutral_news(trained: tuple[LoadedModel, Pat
     loaded, neutral = model.predict_proba([SEED_LOADED, NEUTRAL_NEWS])
     assert loaded > neutral
     assert loaded >= model.threshold > neutral
+
+
+# Plain reports that name a party; the model must not learn that naming one is loaded (the examples
+# had party names mostly in loaded sentences until batch 014). Not the sentences the batch was checked with.
+PARTY_TEMPLATES = (
+    "{} announced its candidate for the mayoral election on Friday.",
+    "Councillors from {} voted for the amended budget.",
+    "A poll for the newspaper put {} two points ahead in the marginal seats.",
+    "{} said it would publish its transport plans in the new year.",
+    "{} criticised the decision to close the library on Sundays.",
+    "{} opposed the plan, saying it would raise council tax for most households.",
+    "The committee heard evidence from members of {} and from local businesses.",
+    "Membership of {} rose by 4 percent last year, according to its annual report.",
+)
+PARTIES = (
+    "Labour", "the Conservatives", "the Tories", "the Liberal Democrats", "Reform UK", "the Green Party",
+    "the SNP", "the Democrats", "the Republicans", "the GOP",
+)  # fmt: skip
+
+
+def test_naming_a_party_does_not_make_a_plain_report_loaded(trained: tuple[LoadedModel, Path]) -> None:
+    model, _ = trained
+    texts = [t.format(p) for t in PARTY_TEMPLATES for p in PARTIES]
+    results = model.predict(texts)
+    assert [t for t, r in zip(texts, results, strict=True) if r.loaded or r.spans] == []
+    by_party = np.asarray([r.score for r in results]).reshape(len(PARTY_TEMPLATES), len(PARTIES)).mean(axis=0)
+    print(dict(zip(PARTIES, by_party.round(3), strict=True)))
+    assert by_party.max() - by_party.min() < 0.03  # no party reads as more loaded than another
 
 
 def _decoded(model: LoadedModel, text: str, positive: set[str], category: str, hits: list) -> list[str]:  # type: ignore[type-arg]
