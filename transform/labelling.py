@@ -111,7 +111,8 @@ def model_version(model_dir: Path) -> str:
     rules = f"s{card['span_rules']}-" if card.get("span_rules") else ""
     precision = f"p{round(100 * card['token_precision'])}-" if card.get("token_precision") else ""
     centered = "ci-" if card.get("calibration") == "centered-isotonic" else ""
-    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{rules}{precision}{centered}{emb}{digest[:12]}"
+    opinion = "op-" if card.get("auxiliary_opinion") else ""
+    return f"loaded-{card.get('lexicon_version', 'lexicon')}-{rules}{precision}{centered}{opinion}{emb}{digest[:12]}"
 
 
 def default_model(cache_dir: Path) -> Path:

@@ -8,6 +8,7 @@ offsets, the seed-post ordering, and a floor on BABE dev (skipped without ../sha
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from transform.loaded import LoadedModel, SentenceResult
 from transform.loaded import features as F
 from transform.loaded.metrics import best_threshold, ece, precision_threshold, sentence_metrics
 from transform.loaded.model import CARD_FILE, SPAN_RULES, TrainRow
-from transform.loaded.train import DEFAULT_EXAMPLES, DEFAULT_TOKEN_PRECISION, read_jsonl, train
+from transform.loaded.train import DEFAULT_EXAMPLES, DEFAULT_TOKEN_PRECISION, read_babe, read_jsonl, train
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = str(REPO / DEFAULT_EXAMPLES)
@@ -182,6 +183,47 @@ def test_fit_without_spans_has_no_tagger() -> None:
     rows = [TrainRow(f"plain sentence number {i}", i % 2, (), f"g{i // 2}") for i in range(40)]
     model = LoadedModel(cv_folds=2).fit(rows)
     assert model.token_lr is None and all(r.spans == [] for r in model.predict(["plain sentence"]))
+
+
+def test_an_auxiliary_opinion_label_trains_a_second_column_that_prediction_does_not_need(
+    trained: tuple[LoadedModel, Path], tmp_path: Path
+) -> None:
+    _, default_out = trained
+    assert json.loads((default_out / CARD_FILE).read_text())["auxiliary_opinion"] is False  # examples have none
+    rows = read_jsonl(EXAMPLES)[:600]
+    # A stand-in for BABE's label_opinion: known on two rows in three, correlated with the label but not equal.
+    labelled = [replace(r, opinion=(r.label if i % 5 else 1 - r.label) if i % 3 else None) for i, r in enumerate(rows)]
+    with threadpool_limits(limits=1):
+        model = train(labelled, tmp_path / "m", data_path=EXAMPLES, dataset="jsonl")
+        plain = LoadedModel().fit(rows)
+    assert model.opinion_lr is not None and plain.opinion_lr is None
+    assert model.gate is not None and len(model.gate[0]) == 2  # TF-IDF and opinion logits
+    assert model.stacker is not None and plain.stacker is not None
+    assert len(model.stacker[0]) == len(plain.stacker[0]) + 1  # the stacker sees the opinion column too
+    card = json.loads((tmp_path / "m" / CARD_FILE).read_text())
+    assert card["auxiliary_opinion"] is True and "-op-" in model_version(tmp_path / "m")
+    texts = [SEED_LOADED, NEUTRAL_NEWS]
+    assert LoadedModel.load(tmp_path / "m").predict(texts) == model.predict(texts)  # text alone, no label
+
+
+def test_opinion_labels_come_from_babe_and_jsonl_and_bad_ones_are_refused(tmp_path: Path) -> None:
+    babe = tmp_path / "babe.csv"
+    babe.write_text(
+        "text,news_link,outlet,topic,type,label_bias,label_opinion,biased_words\n"
+        "One.,a,o,t,left,Biased,Entirely factual,[]\n"
+        "Two.,b,o,t,left,Non-biased,Somewhat factual but also opinionated,[]\n"
+        "Three.,c,o,t,left,Biased,Expresses writer’s opinion,[]\n"
+        "Four.,d,o,t,left,Biased,No agreement,[]\n",
+        encoding="utf-8",
+    )
+    assert [r.opinion for r in read_babe(babe)] == [0, 1, 1, None]
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"text": "A.", "label": 0, "opinion": 1}\n{"text": "B.", "label": 0}\n', encoding="utf-8")
+    assert [r.opinion for r in read_jsonl(good)] == [1, None]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "A.", "label": 0}\n{"text": "B.", "label": 0, "opinion": "yes"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2: 'opinion' must be 0, 1 or absent"):
+        read_jsonl(bad)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,10 @@ Design (``shared/notes/loaded_language.md`` section 5, without MiniLM so that it
   embedding (``transform.embeddings``, the ``slant[embeddings]`` extra). Its OOF logit (same grouped
   folds) is a second column beside the TF-IDF logit: the tagger's gate is an LR over both, and the
   stacker sees both. Stacking beat nothing else we tried by more than noise (docs/loaded-language.md).
+- **Auxiliary opinion label (optional).** When the training rows carry one (``TrainRow.opinion``:
+  BABE's ``label_opinion``, "entirely factual" or not), a second logistic regression on the same
+  sentence matrix learns it; its OOF logit is one more column for the gate and the stacker. The
+  label is used only to train: prediction reads text alone.
 - **Token tagger.** Binary logistic regression (loaded vs not) over hashed word/affix/+-2 context
   features, lexicon hits, quote flags and the sentence-probability gate (OOF at training time, so
   the tagger does not learn to trust an over-fitted gate). Positive tokens (P >= token threshold,
@@ -88,6 +92,14 @@ TOKEN_EMB_WEIGHT = 1.0
 # unless the lexicon matched there. Bump when the decoding changes.
 SPAN_RULES = 1
 
+# The auxiliary opinion label (``TrainRow.opinion``). Stacked at the outer level on BABE dev, (a) folds
+# (2026-12-04): the lean model's OOF logit alone macro-F1 0.763 / AUC 0.836, with an opinion LR's OOF
+# logit 0.769 / 0.848; the (a+e) stack 0.779 / 0.867 -> 0.792 / 0.870. An opinion LR on the MiniLM
+# embedding instead added nothing (0.777 / 0.867), so only the TF-IDF one is used.
+AUX_OPINION = True
+OPINION_C = 1.0  # the harness above used C 1 for the opinion LR; not tuned
+OPINION_MIN_ROWS = 200  # fewer sentences with an opinion label (or one class only): no auxiliary model
+
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 O_LABEL = "O"
@@ -102,6 +114,7 @@ class TrainRow:
     spans: tuple[tuple[int, int, str], ...] = ()
     group: str = ""
     is_quote: bool = False
+    opinion: int | None = None  # auxiliary label, training only: 1 = states an opinion, 0 = only facts
 
 
 @dataclass(frozen=True)
@@ -160,9 +173,10 @@ class LoadedModel:
             self.encoder = encoder if encoder is not None else SentenceEncoder(EncoderSettings())
             self.encoder_info = self.encoder.info
         self.emb_lr: LogisticRegression | None = None
+        self.opinion_lr: LogisticRegression | None = None  # the auxiliary opinion model, when trained with one
         # Token vectors need an encoder that makes them (``SentenceEncoder``; test stand-ins may not).
         self.token_embeddings = bool(embeddings and TOKEN_EMBEDDINGS and hasattr(self.encoder, "token_vectors"))
-        self.gate: tuple[list[float], float] | None = None  # LR over (TF-IDF logit, embedding logit)
+        self.gate: tuple[list[float], float] | None = None  # LR over the logit columns (TF-IDF, opinion, embedding)
         self.lexicon: Lexicon = load_lexicon(lexicon_version)
         self.hasher = FeatureHasher(n_features=HASH_FEATURES, input_type="string", alternate_sign=False)
         self.word_vec: TfidfVectorizer | None = None
@@ -194,21 +208,36 @@ class LoadedModel:
         return sparse.hstack([word, char, sparse.csr_matrix(dense * DENSE_WEIGHT)], format="csr")
 
     def _fit_sentence(
-        self, texts: list[str], dense: np.ndarray, y: np.ndarray
-    ) -> tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression]:
+        self, texts: list[str], dense: np.ndarray, y: np.ndarray, opinion: np.ndarray | None = None
+    ) -> tuple[tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression], LogisticRegression | None]:
+        """The sentence LR and its vectorizers; with ``opinion`` (-1 where unknown), the opinion LR on the same x."""
         word, char = self._new_vectorizers()
         x = self._stack(word.fit_transform(texts), char.fit_transform(texts), dense)
         lr = LogisticRegression(C=self.sentence_c, max_iter=MAX_ITER)
         lr.fit(x, y)
-        return word, char, lr
+        opinion_lr = None
+        if opinion is not None:
+            known = np.flatnonzero(opinion >= 0)
+            if len(set(opinion[known].tolist())) == 2:
+                opinion_lr = LogisticRegression(C=OPINION_C, max_iter=MAX_ITER).fit(x[known], opinion[known])
+        return (word, char, lr), opinion_lr
 
     @staticmethod
-    def _decision(
-        parts: tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression], texts: list[str], dense: np.ndarray
+    def _decisions(
+        parts: tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression],
+        opinion_lr: LogisticRegression | None,
+        texts: list[str],
+        dense: np.ndarray,
+        width: int,
     ) -> np.ndarray:
+        """``(n, width)`` logits: the sentence LR's, then the opinion LR's (zeros when this fit has none)."""
         word, char, lr = parts
         x = LoadedModel._stack(word.transform(texts), char.transform(texts), dense)
-        return np.asarray(lr.decision_function(x), dtype=float)
+        out = np.zeros((len(texts), width))
+        out[:, 0] = lr.decision_function(x)
+        if width > 1 and opinion_lr is not None:
+            out[:, 1] = opinion_lr.decision_function(x)
+        return out
 
     # ----- embeddings -----------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> np.ndarray | None:
@@ -334,27 +363,33 @@ class LoadedModel:
         tok_vecs = self._token_vectors(texts, toks) if self.token_embeddings and self.with_tagger else None
         emb = self._embed(texts)
 
+        opinion = _opinion_labels(rows)
         n_folds = min(self.cv_folds, len(set(groups.tolist())))
-        oof = np.zeros(len(rows))
+        width = 1 if opinion is None else 2  # TF-IDF logit, and the opinion LR's when trained with one
+        oof_sentence = np.zeros((len(rows), width))
         oof_emb = np.zeros(len(rows))
         folds = list(GroupKFold(n_splits=n_folds).split(texts, y, groups))
         for train_idx, val_idx in folds:
-            parts = self._fit_sentence([texts[i] for i in train_idx], dense[train_idx], y[train_idx])
-            oof[val_idx] = self._decision(parts, [texts[i] for i in val_idx], dense[val_idx])
+            fold_texts, val_texts = [texts[i] for i in train_idx], [texts[i] for i in val_idx]
+            fold_y_opinion = None if opinion is None else opinion[train_idx]
+            parts, fold_opinion = self._fit_sentence(fold_texts, dense[train_idx], y[train_idx], fold_y_opinion)
+            oof_sentence[val_idx] = self._decisions(parts, fold_opinion, val_texts, dense[val_idx], width)
             if emb is not None:
                 oof_emb[val_idx] = self._fit_emb(emb[train_idx], y[train_idx]).decision_function(emb[val_idx])
+        oof = oof_sentence[:, 0]
         platt = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(oof.reshape(-1, 1), y)
         self.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
-        # Logit columns the gate and the stacker see: TF-IDF, and with embeddings the embedding LR's too.
-        logits_oof = oof.reshape(-1, 1) if emb is None else np.column_stack([oof, oof_emb])
+        # Logit columns the gate and the stacker see: TF-IDF, the opinion LR's and the embedding LR's when used.
+        logits_oof = oof_sentence if emb is None else np.column_stack([oof_sentence, oof_emb])
         self.gate = None
         self.emb_lr = None
-        if emb is not None:
+        if logits_oof.shape[1] > 1:
             gate = LogisticRegression(C=1e4, max_iter=MAX_ITER).fit(logits_oof, y)
             self.gate = (gate.coef_[0].astype(float).tolist(), float(gate.intercept_[0]))
+        if emb is not None:
             self.emb_lr = self._fit_emb(emb, y)
         gate_oof = self._combine(logits_oof)
-        self.word_vec, self.char_vec, self.sentence_lr = self._fit_sentence(texts, dense, y)
+        (self.word_vec, self.char_vec, self.sentence_lr), self.opinion_lr = self._fit_sentence(texts, dense, y, opinion)
         self.cv_metrics = {"folds": n_folds}
         self.stacker = None
         self.isotonic = None
@@ -450,6 +485,8 @@ class LoadedModel:
         word, char, lr = parts
         x = self._stack(self._word_counter(word).transform(texts), self._char_counter(char).transform(texts), dense)
         columns = [np.asarray(lr.decision_function(x), dtype=float)]
+        if self.opinion_lr is not None:
+            columns.append(np.asarray(self.opinion_lr.decision_function(x), dtype=float))
         if self.emb_lr is not None and emb is not None:
             columns.append(np.asarray(self.emb_lr.decision_function(emb), dtype=float))
         all_logits = np.column_stack(columns)
@@ -554,6 +591,7 @@ class LoadedModel:
             "embeddings": self.embeddings,
             "encoder_info": self.encoder_info.as_dict() if self.encoder_info else None,
             "emb_lr": self.emb_lr,
+            "opinion_lr": self.opinion_lr,
             "gate": self.gate,
             "token_embeddings": self.token_embeddings,
             "span_rules": self.span_rules,
@@ -570,6 +608,7 @@ class LoadedModel:
             "span_rules": self.span_rules,
             "token_precision": self.token_precision,
             "calibration": self.calibration,
+            "auxiliary_opinion": self.opinion_lr is not None,
             "hyperparameters": {"sentence_c": self.sentence_c, "token_c": self.token_c, "cv_folds": self.cv_folds},
             "embeddings": self._embeddings_card(),
             "cv_metrics": _jsonable(self.cv_metrics),
@@ -634,12 +673,24 @@ class LoadedModel:
             setattr(model, key, state[key])
         model.platt = tuple(state["platt"])  # type: ignore[assignment]
         model.emb_lr = state.get("emb_lr")
+        model.opinion_lr = state.get("opinion_lr")  # saved before the auxiliary label existed: none
         model.gate = state.get("gate")
         # Saved before token vectors existed: the tagger has no columns for them.
         model.token_embeddings = bool(state.get("token_embeddings", False))
         model.span_rules = int(state.get("span_rules", 0))  # saved before span rules existed: plain merging
         model.token_precision = state.get("token_precision")
         return model
+
+
+def _opinion_labels(rows: Sequence[TrainRow]) -> np.ndarray | None:
+    """Each row's auxiliary opinion label (-1 where unknown), or None when too few rows, or one class only, have one."""
+    if not AUX_OPINION:
+        return None
+    labels = np.asarray([-1 if r.opinion is None else int(r.opinion) for r in rows])
+    known = labels[labels >= 0]
+    if len(known) < OPINION_MIN_ROWS or len(set(known.tolist())) < 2:
+        return None
+    return labels
 
 
 def _block_threshold(scores: np.ndarray, y: np.ndarray, calibrator: IsotonicRegression | CenteredIsotonic) -> float:

@@ -30,6 +30,13 @@ from transform.loaded import features as F
 from transform.loaded.model import DEFAULT_LEXICON, LoadedModel, TrainRow
 
 BABE_LABELS = {"Biased": 1, "Non-biased": 0}
+# BABE's label_opinion as the auxiliary opinion label (TrainRow.opinion); "No agreement" stays unknown.
+BABE_OPINION = {
+    "Entirely factual": 0,
+    "Somewhat factual but also opinionated": 1,
+    "Expresses writer’s opinion": 1,
+    "Expresses writer's opinion": 1,
+}
 BABE_CATEGORY = "loaded"  # BABE marks words without a category
 JSONL_GROUP_BLOCK = 10  # lines per CV group in JSONL files: consecutive lines share a story
 # The project's own annotated sentences, found beside this package (so it works from any directory).
@@ -62,7 +69,7 @@ def babe_word_spans(text: str, words: Sequence[str]) -> tuple[tuple[int, int, st
 
 
 def read_babe(path: str | Path) -> list[TrainRow]:
-    """Rows of a BABE SG2 CSV (comma-separated, header row)."""
+    """Rows of a BABE SG2 CSV (comma-separated, header row); ``label_opinion`` becomes the auxiliary opinion label."""
     rows: list[TrainRow] = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for rec in csv.DictReader(fh):
@@ -76,12 +83,14 @@ def read_babe(path: str | Path) -> list[TrainRow]:
                 words = []
             text = rec["text"]
             group = rec.get("news_link") or "text:" + hashlib.sha1(text.encode()).hexdigest()[:12]
-            rows.append(TrainRow(text, label, babe_word_spans(text, words), group, False))
+            opinion = BABE_OPINION.get(rec.get("label_opinion") or "")
+            rows.append(TrainRow(text, label, babe_word_spans(text, words), group, False, opinion))
     return rows
 
 
 def read_jsonl(path: str | Path) -> list[TrainRow]:
-    """Rows of one or more JSONL files in the project's examples format."""
+    """Rows of one or more JSONL files in the project's examples format (an optional ``opinion``, 0 or 1,
+    is the auxiliary opinion label)."""
     rows: list[TrainRow] = []
     for file in resolve_paths(path):
         with open(file, encoding="utf-8") as fh:
@@ -91,7 +100,12 @@ def read_jsonl(path: str | Path) -> list[TrainRow]:
                 rec = json.loads(line)
                 spans = tuple((int(s), int(e), str(c)) for s, e, c in rec.get("spans", []))
                 group = rec.get("group") or f"{file.stem}:{idx // JSONL_GROUP_BLOCK}"
-                rows.append(TrainRow(rec["text"], int(rec["label"]), spans, group, rec.get("voice") == "quoted"))
+                opinion = rec.get("opinion")
+                if opinion not in (None, 0, 1):
+                    raise ValueError(f"{file}:{idx + 1}: 'opinion' must be 0, 1 or absent, got {opinion!r}")
+                rows.append(
+                    TrainRow(rec["text"], int(rec["label"]), spans, group, rec.get("voice") == "quoted", opinion)
+                )
     return rows
 
 
