@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 
 import pytest
 
+from extract.decode import decode_body
 from extract.errors import ParseError
-from tests.conftest import SEED_POST_HTML, need_shared
-from transform.clean import CleanPost, clean_page
+from tests.conftest import SEED_POST_HTML, SHARED, need_shared
+from transform.clean import ESCALATE_CHARS, CleanPost, clean_page
 
 SEED_URL = "https://blog.example.org/2010/10/07/labour-expels-lutfur-rahman-supporters/"
 
@@ -59,3 +61,17 @@ def test_comments_are_kept_apart_with_their_authors(seed: CleanPost) -> None:
     assert seed.comments[0].text == "About time the party acted."
     assert seed.comments[0].published_at == datetime(2010, 10, 7, 21, 40, tzinfo=UTC)
     assert all(c.text not in seed.text for c in seed.comments)
+
+
+def test_a_long_post_keeps_the_fast_extraction(seed: CleanPost) -> None:
+    assert len(seed.text) >= ESCALATE_CHARS
+    assert seed.metadata_sources["text"] == "fast"
+
+
+def test_a_page_fast_mode_cuts_short_is_extracted_again_with_the_full_cascade() -> None:
+    """Axios' article: trafilatura's fast mode keeps 404 characters of it, the cascade 3,628."""
+    raw = need_shared(SHARED / "corpora" / "blog-pages" / "trafilatura-eval" / "axios.com.future.html.gz")
+    html = decode_body(gzip.decompress(raw.read_bytes()), "text/html")
+    post = clean_page(html, "https://www.axios.com/future", fetched_at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert post.metadata_sources["text"] == "cascade"
+    assert len(post.text) > 3000
