@@ -145,7 +145,23 @@ def kept_body(role: str, result: FetchResult) -> str | None:
     html = decode_body(result.body, result.content_type)
     if len(html) > _MAX_KEPT_HOMEPAGE_CHARS:
         return None
-    return json.dumps({"link": result.headers.get("link", ""), "html": html})
+    return json.dumps({"link": result.headers.get("link", ""), "html": html, "final_url": result.final_url})
+
+
+def stored_homepage(url: str, hint: CacheHint, now: datetime) -> FetchResult | None:
+    """The stored copy of the homepage ``url`` when it was checked within ``HOMEPAGE_RECHECK`` of ``now``."""
+    if hint.role != "homepage" or not hint.body or hint.checked_at is None:
+        return None
+    if not timedelta(0) <= now - hint.checked_at < HOMEPAGE_RECHECK:
+        return None
+    try:
+        final_url = str(json.loads(hint.body).get("final_url") or url)  # kept since 2026-12-04
+    except (ValueError, AttributeError):
+        return None
+    stand_in = FetchResult(
+        url=url, final_url=final_url, status_code=304, headers={}, body=b"", elapsed_ms=0, fetched_at=hint.checked_at
+    )
+    return replayed_homepage(hint.body, stand_in)
 
 
 def replayed_homepage(kept: str, not_modified: FetchResult) -> FetchResult | None:
@@ -340,6 +356,10 @@ class HostClient:
 QUIET_404_ROLES = frozenset({"api", "sitemap"})
 # An API or sitemap that answered 404 is not asked for again for a week: blogs rarely add one.
 MISSING_RECHECK = timedelta(days=7)
+# A homepage checked (200 or 304) this recently is not requested: its stored copy finds the platform
+# and the feeds, which blogs change about as rarely as they add an API. It is asked for again once
+# a week, and at once when the feeds it names stop answering (``index_candidates``).
+HOMEPAGE_RECHECK = timedelta(days=7)
 
 
 def index_candidates(
@@ -354,11 +374,33 @@ def index_candidates(
     """Post candidates of ``source`` by its platform's strategy (``extract.platforms``).
 
     Index pages (API pages, feeds, sitemaps) are requested conditionally, except when
-    backfilling, which must walk every page; a 304 means nothing new there.
+    backfilling, which must walk every page; a 304 means nothing new there. A homepage checked in
+    the last ``HOMEPAGE_RECHECK`` is not asked for again: its stored copy names the platform and the
+    feeds (``stored_homepage``). If no feed or API then answers, the homepage is fetched and the
+    discovery done again, reusing what the first pass already fetched.
     """
+    use_stored = not backfill
+    used_stored: list[str] = []
+    answered: list[str] = []
+    fetched: dict[tuple[str, str], FetchResult | None] = {}
 
     def get(url: str, role: str) -> FetchResult | None:
+        if (url, role) in fetched:
+            return fetched[(url, role)]  # the second discovery pass: each index page is asked for once
         hint = None if backfill else known.get(url)
+        if role == "homepage" and use_stored and hint is not None:
+            stored = stored_homepage(url, hint, datetime.now(UTC))
+            if stored is not None:
+                used_stored.append(url)
+                return stored
+        result = _get_index(url, role, hint)
+        if role != "homepage":
+            fetched[(url, role)] = result
+        if result is not None and role in ("feed", "api"):
+            answered.append(url)
+        return result
+
+    def _get_index(url: str, role: str, hint: CacheHint | None) -> FetchResult | None:
         if hint is not None and hint.role == "missing":
             if hint.checked_at is not None and datetime.now(UTC) - hint.checked_at < MISSING_RECHECK:
                 return None  # answered 404 lately: the blog has no such API or sitemap; ask again next week
@@ -371,17 +413,24 @@ def index_candidates(
         return result
 
     sitemaps = client.robots(harvest, source.url).sitemaps()
-    entries, platform = index_entries(
-        get,
-        source.url,
-        source.feed,
-        source.platform,
-        since=since,
-        backfill=backfill,
-        homepage=None,
-        sitemaps=sitemaps,
-        errors=harvest.errors,
-    )
+
+    def discover() -> tuple[list[FeedEntry], str]:
+        return index_entries(
+            get,
+            source.url,
+            source.feed,
+            source.platform,
+            since=since,
+            backfill=backfill,
+            homepage=None,
+            sitemaps=sitemaps,
+            errors=harvest.errors,
+        )
+
+    entries, platform = discover()
+    if used_stored and not answered:
+        use_stored = False  # the stored homepage led nowhere tonight: the live one may name other feeds
+        entries, platform = discover()
     harvest.platform = platform
     return entries
 

@@ -3,12 +3,15 @@
 ``ArchiveClient`` has the same ``get``/``robots`` methods as ``extract.harvest.HostClient``, so
 ``harvest_source`` runs unchanged over one run's archived responses: the same discovery, the
 same entry-or-page decisions, no network. A URL the run did not archive (it answered 304, or
-failed) answers ``None``, exactly as a failed request would.
+failed) answers ``None``, exactly as a failed request would, except a homepage the caller holds a
+stored copy of: that answers as a 304, so the copy finds the feeds as it did that night (when the
+homepage answered 304 or was not asked for, ``extract.harvest.HOMEPAGE_RECHECK``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from protego import Protego
@@ -16,8 +19,10 @@ from protego import Protego
 from extract.archive import ArchiveRef, read_response
 from extract.errors import ArchiveCorrupt
 from extract.fetch import FetchResult
-from extract.harvest import CacheHint, Harvest
+from extract.harvest import CacheHint, Harvest, kept_body
 from extract.robots import RobotsRules, robots_url
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a stand-in 304's time: nothing reads it
 
 
 class ArchiveClient:
@@ -40,6 +45,10 @@ class ArchiveClient:
         """The archived response to ``url``, or ``None`` when the run has none (or it is unreadable)."""
         ref = self.refs.get(url)
         if ref is None:
+            if role == "homepage" and hint is not None and hint.role == "homepage" and hint.body:
+                return FetchResult(
+                    url=url, final_url=url, status_code=304, headers={}, body=b"", elapsed_ms=0, fetched_at=_EPOCH
+                )
             return None
         try:
             stored = read_response(self.archive_dir, ref)
@@ -55,3 +64,22 @@ class ArchiveClient:
             elapsed_ms=0,
             fetched_at=stored.fetched_at,
         )
+
+
+def archived_homepages(
+    client: ArchiveClient, harvest: Harvest, by_url: Mapping[str, tuple[str, object]]
+) -> dict[str, CacheHint]:
+    """The homepages this run archived (``by_url``: role and reference per URL) as stored copies.
+
+    Passed to the replay of the next runs, they stand in for the nights the homepage answered 304
+    or was not asked for, as ``url_state.body`` did for the live crawl.
+    """
+    kept: dict[str, CacheHint] = {}
+    for url, (role, _) in by_url.items():
+        if role != "homepage":
+            continue
+        result = client.get(harvest, url, "homepage")
+        body = kept_body("homepage", result) if result is not None and result.status_code == 200 else None
+        if body:
+            kept[url] = CacheHint(role="homepage", body=body)
+    return kept

@@ -24,7 +24,7 @@ configure()
 from prefect import flow  # noqa: E402
 
 from extract.harvest import CacheHint, harvest_source  # noqa: E402
-from extract.replay import ArchiveClient  # noqa: E402
+from extract.replay import ArchiveClient, archived_homepages  # noqa: E402
 from flows.nightly import labeller_for, opinion_models_for, transform_task, write_opinions  # noqa: E402
 from flows.settings import load_settings  # noqa: E402
 from flows.version import code_version  # noqa: E402
@@ -75,6 +75,9 @@ def reprocess(
         start_run(con, run_id, "reprocess", code_version(), datetime.now(UTC))
         register_model(con, labeller.version, "loaded", labeller.path, labeller.card(), datetime.now(UTC))
         wanted = [s for s in stored_sources(con) if sources is None or s.id in sources]
+        # Per source, the homepage as the latest replayed run archived it: a later night whose
+        # homepage answered 304 (or was not asked for) found its feeds through that copy.
+        homepages: dict[str, dict[str, CacheHint]] = {}
         for replayed in runs:
             counts["runs"] += 1
             refs = run_archive_refs(con, replayed)
@@ -84,7 +87,9 @@ def reprocess(
                     continue
                 client = ArchiveClient(settings.archive_path, {url: ref for url, (_, ref) in by_url.items()})
                 known = {url: CacheHint(role="post") for url, (role, _) in by_url.items() if role == "post"}
+                known.update(homepages.get(source.id, {}))
                 harvest = harvest_source(client, source, known, revalidate_after=_EVERYTHING)
+                homepages.setdefault(source.id, {}).update(archived_homepages(client, harvest, by_url))
                 errors.extend(harvest.errors)
                 for start in range(0, len(harvest.pages), settings.batch_size):
                     batch = harvest.pages[start : start + settings.batch_size]

@@ -1,16 +1,17 @@
 """HostClient behaviour that the hostile web does not isolate: giving up on a host, long Retry-After,
-revalidating a homepage."""
+revalidating or reusing a homepage."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 
 from extract.fetch import FetchPolicy
 from extract.guard import PrivatePolicy
-from extract.harvest import CacheHint, Harvest, HostClient, harvest_source
+from extract.harvest import HOMEPAGE_RECHECK, CacheHint, Harvest, HostClient, harvest_source
 from extract.sources import Source
-from tests.httpfixtures import http_server, respond
+from tests.httpfixtures import Handler, http_server, respond
 
 POLICY = FetchPolicy(user_agent="t", private=PrivatePolicy(hosts=frozenset({"127.0.0.1"})), retries=1)
 ROBOTS = respond(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})
@@ -99,4 +100,82 @@ def test_an_unchanged_homepage_is_revalidated_and_its_stored_copy_still_finds_th
     assert conditional == ["/"]
     assert "/news.xml" in site.hits  # the feed advertised by the stored homepage was still read
     assert [r.status_code for r in second.records if r.role == "homepage"] == [304]
+    assert [p.url for p in second.pages] == [f"{site.base_url}/posts/one"]
+
+
+def _blog(home: bytes, feeds: dict[str, bytes]) -> dict[str, Handler]:
+    """Routes of a small blog: ``home`` at ``/``, each feed path serving its RSS, one post page."""
+    routes: dict[str, Handler] = {
+        "/robots.txt": ROBOTS,
+        "/": respond(200, home, {"Content-Type": "text/html; charset=utf-8", "ETag": '"home-1"'}),
+        "/posts/one": respond(200, b"<html><body><p>One.</p></body></html>"),
+    }
+    for path, feed in feeds.items():
+        routes[path] = respond(200, feed, {"Content-Type": "application/rss+xml"})
+    return routes
+
+
+def _home(feed_path: str) -> bytes:
+    return (
+        f'<html><head><link rel="alternate" type="application/rss+xml" href="{feed_path}">'
+        "</head><body><p>A blog</p></body></html>"
+    ).encode()
+
+
+_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    b"<item><title>One</title><link>/posts/one</link></item></channel></rss>"
+)
+
+
+def _kept_homepages(harvest: Harvest, checked_at: datetime) -> dict[str, CacheHint]:
+    """The homepage as ``url_state`` keeps it after ``harvest``, last checked at ``checked_at``."""
+    kept = {
+        r.url: CacheHint(r.etag, r.last_modified, r.role, body=r.text, checked_at=checked_at)
+        for r in harvest.records
+        if r.role == "homepage"
+    }
+    assert kept and all(h.body for h in kept.values())
+    return kept
+
+
+def test_a_homepage_checked_this_week_is_not_requested_and_its_stored_copy_finds_the_feed() -> None:
+    with http_server(_blog(_home("/news.xml"), {"/news.xml": _FEED})) as site:
+        source = Source("s", "S", f"{site.base_url}/")
+        first = harvest_source(HostClient(POLICY, 0.0), source, {})
+        kept = _kept_homepages(first, datetime.now(UTC) - timedelta(days=1))
+        site.hits.clear()
+        second = harvest_source(HostClient(POLICY, 0.0), source, kept)
+    assert "/" not in site.hits
+    assert "/news.xml" in site.hits
+    assert not [r for r in second.records if r.role == "homepage"]  # nothing requested, nothing logged
+    assert second.platform == first.platform
+    assert [p.url for p in second.pages] == [f"{site.base_url}/posts/one"]
+
+
+def test_a_homepage_checked_over_a_week_ago_is_revalidated() -> None:
+    with http_server(_blog(_home("/news.xml"), {"/news.xml": _FEED})) as site:
+        source = Source("s", "S", f"{site.base_url}/")
+        first = harvest_source(HostClient(POLICY, 0.0), source, {})
+        kept = _kept_homepages(first, datetime.now(UTC) - HOMEPAGE_RECHECK - timedelta(hours=1))
+        site.hits.clear()
+        harvest_source(HostClient(POLICY, 0.0), source, kept)
+    assert site.hits.count("/") == 1
+
+
+def test_when_the_stored_homepages_feed_is_gone_the_live_homepage_is_fetched_and_its_new_feed_read() -> None:
+    """A blog that moved its feed: the stored copy names a feed now 404, so the homepage is asked for
+    at once, and the feed it names now is read; the dead feed is asked for only once."""
+    routes = _blog(_home("/news.xml"), {"/news.xml": _FEED})
+    with http_server(routes) as site:
+        source = Source("s", "S", f"{site.base_url}/")
+        first = harvest_source(HostClient(POLICY, 0.0), source, {})
+        kept = _kept_homepages(first, datetime.now(UTC) - timedelta(hours=1))
+        routes.clear()  # the server reads its routes per request: tonight the blog has moved its feed
+        routes.update(_blog(_home("/rss2.xml"), {"/rss2.xml": _FEED}))
+        site.hits.clear()
+        second = harvest_source(HostClient(POLICY, 0.0), source, kept)
+    assert site.hits.count("/") == 1
+    assert site.hits.count("/news.xml") == 1
+    assert "/rss2.xml" in site.hits
     assert [p.url for p in second.pages] == [f"{site.base_url}/posts/one"]
